@@ -1,0 +1,38 @@
+#pragma once
+// POST /v1/chat/completions: authenticate, read the request, pick the model, forward it to its provider and
+// relay the answer — whole, or event by event for streams.
+
+#include "gaterouter/api/request_scope.hpp"
+#include "gaterouter/api/services.hpp"
+
+namespace gaterouter::api {
+
+class ChatCompletionsHandler {
+public:
+    ChatCompletionsHandler(const Services& services, upstream::Client& client)
+        : services_(services), client_(client) {}
+
+    awaitable<void> operator()(http::Request& request, http::ResponseWriter& out) const;
+
+private:
+    awaitable<void> relay_whole(RequestScope& scope, upstream::Response& response,
+                                const providers::ProviderRuntime& provider, const catalog::Model& model) const;
+    awaitable<void> relay_stream(RequestScope& scope, upstream::Response& response,
+                                 const providers::ProviderRuntime& provider, const catalog::Model& model) const;
+    awaitable<void> relay_error(RequestScope& scope, upstream::Response& response,
+                                const providers::ProviderRuntime& provider, const catalog::Model& model) const;
+
+    static awaitable<error_code> start_stream(RequestScope& scope, const catalog::Model& model);
+    static awaitable<void> end_stream_with_error(RequestScope& scope, const openai::ApiError& error);
+
+    const Services& services_;
+    upstream::Client& client_;
+};
+
+// Null when the request may pass (a valid key, or an open gateway); else the 401 to send.
+std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys);
+
+// The error for an upstream exchange that failed before any answer (502, or 504 for timeouts).
+openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model);
+
+}  // namespace gaterouter::api

@@ -1,0 +1,19 @@
+#pragma once
+// The endpoints, registered on one worker's router. Each handler owns one request's whole journey.
+
+#include "gaterouter/api/services.hpp"
+#include "gaterouter/http/router.hpp"
+#include "gaterouter/http/server.hpp"
+
+namespace gaterouter::api {
+
+// Adds every public route; handlers use `client`, the upstream client of the worker the router belongs to.
+void add_routes(http::Router& router, const Services& services, upstream::Client& client);
+
+// The response for requests the HTTP layer refuses itself (too large, malformed, no such route).
+http::RejectFn make_reject(const Services& services);
+
+// The body of GET /v1/models for a catalog.
+std::string models_body(const catalog::Catalog& catalog);
+
+}  // namespace gaterouter::api

@@ -1,0 +1,68 @@
+#pragma once
+// One request's bookkeeping from arrival to the access-log line: its id, the clock, the time spent waiting on
+// upstreams (so the gateway's own overhead can be told apart), and the headers every response carries.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "gaterouter/http/response_writer.hpp"
+#include "gaterouter/obs/access_log.hpp"
+#include "gaterouter/openai/error.hpp"
+
+namespace gaterouter::api {
+
+class RequestScope {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log);
+    ~RequestScope();  // writes the access-log line
+    RequestScope(const RequestScope&) = delete;
+    RequestScope& operator=(const RequestScope&) = delete;
+
+    const std::string& id() const { return id_; }
+    void set_model(std::string model) { model_ = std::move(model); }
+    void set_upstream(std::string upstream) { upstream_ = std::move(upstream); }
+
+    // Awaits an upstream operation, counting the time as upstream wait rather than gateway overhead.
+    template <class T>
+    awaitable<T> upstream(awaitable<T> op) {
+        const auto start = Clock::now();
+        T result = co_await std::move(op);
+        upstream_wait_ += Clock::now() - start;
+        co_return result;
+    }
+
+    // The id and overhead headers every response carries (overhead as of now).
+    template <class Fields>
+    void stamp(Fields& headers) {
+        headers.set("x-request-id", id_);
+        headers.set("x-gaterouter-overhead-us", std::to_string(overhead_us()));
+    }
+
+    awaitable<void> send_json(http::Status status, std::string body);
+    awaitable<void> fail(const openai::ApiError& error);
+    // Records the moment the first response byte goes out.
+    void first_byte() {
+        if (ttfb_ == Clock::time_point{}) ttfb_ = Clock::now();
+    }
+    void note_error(std::string code) { error_code_ = std::move(code); }
+
+    std::int64_t overhead_us() const;
+    http::ResponseWriter& out() { return out_; }
+
+private:
+    const http::Request& request_;
+    http::ResponseWriter& out_;
+    const obs::AccessLog& log_;
+    std::string id_;
+    std::string model_;
+    std::string upstream_;
+    std::string error_code_;
+    Clock::time_point start_ = Clock::now();
+    Clock::time_point ttfb_{};
+    Clock::duration upstream_wait_{};
+};
+
+}  // namespace gaterouter::api

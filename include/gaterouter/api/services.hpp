@@ -1,0 +1,30 @@
+#pragma once
+// What the endpoint handlers need, built once from the config and shared read-only by all workers; plus what
+// each worker owns for itself.
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "gaterouter/auth/api_keys.hpp"
+#include "gaterouter/catalog/catalog.hpp"
+#include "gaterouter/obs/access_log.hpp"
+#include "gaterouter/providers/provider_set.hpp"
+#include "gaterouter/upstream/client.hpp"
+
+namespace gaterouter::api {
+
+struct Services {
+    std::shared_ptr<const catalog::Catalog> catalog;
+    std::shared_ptr<const providers::ProviderSet> providers;
+    std::shared_ptr<const auth::ApiKeySet> keys;
+    std::shared_ptr<const obs::AccessLog> access_log;
+    upstream::Timeouts upstream_timeouts;
+    std::size_t max_body_bytes = 16 * 1024 * 1024;
+    std::size_t max_upstream_body_bytes = 64 * 1024 * 1024;
+    std::string models_body;  // GET /v1/models never changes between reloads: made once
+    std::atomic<bool> draining{false};
+};
+
+}  // namespace gaterouter::api

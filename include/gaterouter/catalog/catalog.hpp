@@ -1,0 +1,57 @@
+#pragma once
+// The model pool as the gateway uses it: providers with their parsed endpoints and resolved credentials, and
+// models with their prices and limits. Built once from the config and then shared read-only by all workers.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "gaterouter/config/base_url.hpp"
+#include "gaterouter/config/config.hpp"
+
+namespace gaterouter::catalog {
+
+struct Provider {
+    std::string name;
+    std::string kind;
+    config::BaseUrl endpoint;
+    std::string api_key;  // never logged
+    bool insecure_skip_verify = false;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct Model {
+    std::string id;
+    const Provider* provider = nullptr;
+    std::string upstream_model;
+    double input_price_per_mtok = 0.0;
+    double output_price_per_mtok = 0.0;
+    std::uint32_t context_window = 0;
+};
+
+class Catalog {
+public:
+    explicit Catalog(const config::Config& config);
+    Catalog(const Catalog&) = delete;
+    Catalog& operator=(const Catalog&) = delete;
+
+    const Model* find_model(std::string_view id) const;
+    const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
+    const std::vector<std::unique_ptr<Provider>>& providers() const { return providers_; }
+
+private:
+    struct StringHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    // unique_ptr keeps addresses stable: models point at their provider.
+    std::vector<std::unique_ptr<Provider>> providers_;
+    std::vector<std::unique_ptr<Model>> models_;
+    std::unordered_map<std::string, const Model*, StringHash, std::equal_to<>> by_id_;
+};
+
+}  // namespace gaterouter::catalog

@@ -1,0 +1,103 @@
+#pragma once
+// The gateway's configuration as typed, validated values. Nothing outside this area reads YAML.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gaterouter::config {
+
+using Millis = std::chrono::milliseconds;
+
+struct ServerConfig {
+    std::string listen_host = "0.0.0.0";
+    std::uint16_t listen_port = 8080;
+    unsigned workers = 0;  // 0: one per hardware thread
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_body_bytes = 16 * 1024 * 1024;
+    Millis idle_timeout{60'000};  // keep-alive connection waiting for its next request
+    Millis read_timeout{30'000};  // a request's headers and body, once its first byte arrived
+    Millis write_timeout{30'000};
+    Millis shutdown_grace{15'000};
+};
+
+struct UpstreamConfig {
+    Millis connect_timeout{5'000};
+    Millis first_byte_timeout{120'000};
+    Millis idle_timeout{60'000};  // silence between two reads of a response
+    Millis total_timeout{600'000};
+    std::size_t max_idle_per_origin = 256;
+    Millis pool_idle_ttl{30'000};  // an idle pooled connection older than this is closed, not reused
+    Millis dns_ttl{60'000};
+};
+
+struct LogConfig {
+    std::string level = "info";  // trace, debug, info, warn, error, critical, off
+    bool access_log = true;
+};
+
+struct ProviderConfig {
+    std::string name;
+    std::string kind;      // protocol: "openai" (more with the provider adapters)
+    std::string base_url;  // e.g. https://api.openai.com/v1
+    std::string api_key_env;  // name of the environment variable; empty: no key sent
+    std::string api_key;      // resolved from api_key_env at load time; never logged
+    bool insecure_skip_verify = false;
+    std::map<std::string, std::string> headers;  // extra headers sent upstream
+    int line = 0;  // where it was declared, for messages from later stages
+};
+
+struct ModelConfig {
+    std::string id;  // public id the client names
+    std::string provider;
+    std::string upstream_model;  // defaults to id
+    double input_price_per_mtok = 0.0;   // USD per million input tokens
+    double output_price_per_mtok = 0.0;  // USD per million output tokens
+    std::uint32_t context_window = 0;    // tokens; 0: unknown
+    int line = 0;
+};
+
+struct ApiKeyConfig {
+    std::string name;
+    std::string sha256;  // lower-case hex of SHA-256 of the key; the key itself never sits in the file
+};
+
+struct Config {
+    ServerConfig server;
+    UpstreamConfig upstream;
+    LogConfig log;
+    std::vector<ProviderConfig> providers;
+    std::vector<ModelConfig> models;
+    std::vector<ApiKeyConfig> api_keys;  // empty: the gateway is open (a warning is logged)
+    std::string source_path;
+};
+
+// One problem found in a configuration file: "<file>:<line>: <yaml.path>: <message>".
+struct ConfigProblem {
+    std::string path;  // e.g. "providers[1].base_url"
+    int line = 0;      // 1-based; 0 when unknown
+    std::string message;
+};
+
+class ConfigError : public std::runtime_error {
+public:
+    ConfigError(std::string file, std::vector<ConfigProblem> problems);
+    const std::vector<ConfigProblem>& problems() const { return problems_; }
+
+private:
+    std::vector<ConfigProblem> problems_;
+};
+
+// Reads a YAML file, validates all of it and returns the typed config; throws ConfigError listing every
+// problem (unknown key, wrong type, missing environment variable, duplicate id, bad reference...).
+Config load_config_file(const std::string& path);
+
+// Same, from YAML text already in memory; `source_name` names it in messages.
+Config load_config_text(const std::string& yaml, const std::string& source_name);
+
+}  // namespace gaterouter::config

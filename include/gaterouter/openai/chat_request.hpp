@@ -1,0 +1,30 @@
+#pragma once
+// A read-only view of a Chat Completions request: the fields the gateway decides on, read straight from the
+// body's bytes (which must outlive the view). Everything else in the body is passed through untouched.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gaterouter/openai/error.hpp"
+#include "gaterouter/openai/json_scan.hpp"
+
+namespace gaterouter::openai {
+
+struct ChatRequest {
+    std::string_view body;
+    JsonValue root;
+    std::string model;
+    JsonValue model_value;  // where the model sits in `body`, to splice the upstream's name in
+    bool stream = false;
+    bool include_usage = false;  // stream_options.include_usage
+    std::optional<std::int64_t> max_tokens;  // max_completion_tokens, or the older max_tokens
+    JsonValue messages;
+    std::size_t message_count = 0;
+};
+
+// Fills `out` from `body`; on bad input returns the 400 error to send (with the offending param named).
+std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& out);
+
+}  // namespace gaterouter::openai

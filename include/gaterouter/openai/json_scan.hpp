@@ -1,0 +1,49 @@
+#pragma once
+// A validating, allocation-free JSON scanner. The gateway reads only the few fields a decision needs from a
+// request body and splices changed values into the original bytes, instead of building a tree and serialising
+// it again (DESIGN.md, "The hot path"). Scanning validates the whole document: RFC 8259 grammar, UTF-8 in
+// strings, escapes, and a nesting limit so hostile input cannot exhaust the stack.
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gaterouter::openai {
+
+enum class JsonType { object, array, string, number, boolean, null };
+
+struct JsonValue {
+    JsonType type = JsonType::null;
+    std::string_view raw;  // the value's bytes in the document (strings keep their quotes)
+};
+
+struct JsonSyntaxError {
+    std::size_t offset = 0;
+    std::string message;
+};
+
+constexpr int kMaxJsonDepth = 128;
+
+// Validates `doc` as exactly one JSON value (surrounding whitespace allowed) and returns it.
+std::optional<JsonValue> scan_json(std::string_view doc, JsonSyntaxError& error);
+
+// Visits the members of an object value from scan_json (already valid). `key` is the raw key without quotes:
+// compare with key_equals, which copes with escapes. The visitor returns false to stop early.
+void for_each_member(const JsonValue& object,
+                     const std::function<bool(std::string_view key, const JsonValue& value)>& visit);
+// Visits the elements of an array value; the visitor returns false to stop early.
+void for_each_element(const JsonValue& array, const std::function<bool(const JsonValue& value)>& visit);
+
+// True when the raw (still escaped) key decodes to `name`.
+bool key_equals(std::string_view raw_key, std::string_view name);
+// Decodes a string value (raw, with quotes) into UTF-8.
+std::string decode_string(const JsonValue& string_value);
+// Encodes text as a JSON string literal, quotes included.
+std::string quote_json(std::string_view text);
+
+// `doc` with the bytes of `part` (a view into doc) replaced by `replacement`.
+std::string splice(std::string_view doc, std::string_view part, std::string_view replacement);
+
+}  // namespace gaterouter::openai

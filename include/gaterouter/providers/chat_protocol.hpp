@@ -1,0 +1,46 @@
+#pragma once
+// A provider's wire protocol for chat: how an OpenAI-shaped request becomes the upstream's request, and how the
+// upstream's answer, whole or streamed, becomes OpenAI's shape again. One class per protocol ("kind" in the
+// config); a vendor that speaks an existing protocol is configuration only.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "gaterouter/catalog/catalog.hpp"
+#include "gaterouter/http/message.hpp"
+#include "gaterouter/http/sse.hpp"
+#include "gaterouter/openai/chat_request.hpp"
+
+namespace gaterouter::providers {
+
+// Turns the upstream's stream, event by event, into OpenAI `chat.completion.chunk` SSE bytes.
+class StreamTranslator {
+public:
+    virtual ~StreamTranslator() = default;
+    // Appends the client-bound SSE bytes for one upstream event to `out`.
+    virtual void on_event(const http::SseEvent& event, std::string& out) = 0;
+    // True once the upstream said the answer is complete (OpenAI's [DONE] or the protocol's equivalent).
+    virtual bool finished() const = 0;
+};
+
+class ChatProtocol {
+public:
+    virtual ~ChatProtocol() = default;
+
+    // The upstream request (target, headers, body) for `request` served by `model`. `body` is the client's
+    // body, which the protocol may move from when it can forward it unchanged.
+    virtual http::Request build_request(const openai::ChatRequest& request, std::string& body,
+                                        const catalog::Model& model) const = 0;
+    // A successful non-streaming upstream body as an OpenAI `chat.completion` body.
+    virtual std::string translate_response(std::string body, const catalog::Model& model) const = 0;
+    virtual std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model) const = 0;
+    // An upstream error response as the error the client gets.
+    virtual openai::ApiError translate_error(unsigned status, std::string_view body,
+                                             const catalog::Model& model) const = 0;
+};
+
+// The protocol for a provider `kind`; null for a kind no class speaks.
+std::unique_ptr<ChatProtocol> make_chat_protocol(std::string_view kind);
+
+}  // namespace gaterouter::providers

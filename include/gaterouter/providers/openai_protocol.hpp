@@ -1,0 +1,19 @@
+#pragma once
+// OpenAI's Chat Completions protocol, spoken by OpenAI and every OpenAI-compatible server. The request is
+// forwarded as the client sent it, with only the model name changed in place.
+
+#include "gaterouter/providers/chat_protocol.hpp"
+
+namespace gaterouter::providers {
+
+class OpenAiProtocol final : public ChatProtocol {
+public:
+    http::Request build_request(const openai::ChatRequest& request, std::string& body,
+                                const catalog::Model& model) const override;
+    std::string translate_response(std::string body, const catalog::Model& model) const override;
+    std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model) const override;
+    openai::ApiError translate_error(unsigned status, std::string_view body,
+                                     const catalog::Model& model) const override;
+};
+
+}  // namespace gaterouter::providers

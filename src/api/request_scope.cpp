@@ -1,0 +1,59 @@
+#include "gaterouter/api/request_scope.hpp"
+
+#include "gaterouter/obs/request_id.hpp"
+
+namespace gaterouter::api {
+
+namespace {
+std::int64_t micros(RequestScope::Clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
+}  // namespace
+
+RequestScope::RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log)
+    : request_(request), out_(out), log_(log) {
+    const auto it = request.find("x-request-id");
+    id_ = it == request.end() ? obs::new_request_id() : obs::request_id_from(it->value());
+}
+
+RequestScope::~RequestScope() {
+    const auto end = Clock::now();
+    obs::AccessRecord r;
+    r.request_id = id_;
+    r.method = request_.method_string();
+    r.path = http::path_of(request_.target());
+    r.status = static_cast<unsigned>(out_.status());
+    r.model = model_;
+    r.upstream = upstream_;
+    r.latency_us = micros(end - start_);
+    r.ttfb_us = ttfb_ == Clock::time_point{} ? -1 : micros(ttfb_ - start_);
+    r.overhead_us = micros(end - start_ - upstream_wait_);
+    r.bytes_in = request_.body().size();
+    r.bytes_out = out_.bytes_sent();
+    r.error_code = error_code_;
+    log_.write(r);
+}
+
+std::int64_t RequestScope::overhead_us() const { return micros(Clock::now() - start_ - upstream_wait_); }
+
+awaitable<void> RequestScope::send_json(http::Status status, std::string body) {
+    http::Response res{status, 11};
+    res.set(http::bhttp::field::content_type, "application/json");
+    res.body() = std::move(body);
+    stamp(res);
+    first_byte();
+    co_await out_.send(std::move(res));
+}
+
+awaitable<void> RequestScope::fail(const openai::ApiError& error) {
+    note_error(error.code.empty() ? error.type : error.code);
+    http::Response res{static_cast<http::Status>(error.status), 11};
+    res.set(http::bhttp::field::content_type, "application/json");
+    if (error.status == 401) res.set(http::bhttp::field::www_authenticate, "Bearer");
+    res.body() = error.body();
+    stamp(res);
+    first_byte();
+    co_await out_.send(std::move(res));
+}
+
+}  // namespace gaterouter::api

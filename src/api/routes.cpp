@@ -1,0 +1,94 @@
+#include <nlohmann/json.hpp>
+
+#include "gaterouter/api/chat_completions.hpp"
+#include "gaterouter/api/handlers.hpp"
+#include "gaterouter/obs/request_id.hpp"
+
+namespace gaterouter::api {
+
+std::string models_body(const catalog::Catalog& catalog) {
+    nlohmann::json data = nlohmann::json::array();
+    for (const auto& m : catalog.models()) {
+        data.push_back({{"id", m->id},
+                        {"object", "model"},
+                        {"created", 0},
+                        {"owned_by", m->provider->name},
+                        {"gaterouter",
+                         {{"provider", m->provider->name},
+                          {"kind", m->provider->kind},
+                          {"upstream_model", m->upstream_model},
+                          {"input_price_per_mtok", m->input_price_per_mtok},
+                          {"output_price_per_mtok", m->output_price_per_mtok},
+                          {"context_window", m->context_window}}}});
+    }
+    return nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump();
+}
+
+namespace {
+
+awaitable<void> list_models(const Services& services, http::Request& request, http::ResponseWriter& out) {
+    RequestScope scope(request, out, *services.access_log);
+    if (auto denied = check_api_key(request, *services.keys)) co_return co_await scope.fail(*denied);
+    co_await scope.send_json(http::Status::ok, services.models_body);
+}
+
+awaitable<void> healthz(const Services& services, http::Request& request, http::ResponseWriter& out) {
+    RequestScope scope(request, out, *services.access_log);
+    co_await scope.send_json(http::Status::ok, R"({"status":"ok"})");
+}
+
+awaitable<void> readyz(const Services& services, http::Request& request, http::ResponseWriter& out) {
+    RequestScope scope(request, out, *services.access_log);
+    if (services.draining.load(std::memory_order_relaxed)) {
+        co_return co_await scope.send_json(http::Status::service_unavailable, R"({"status":"draining"})");
+    }
+    co_await scope.send_json(http::Status::ok, R"({"status":"ready"})");
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, const Services& services, upstream::Client& client) {
+    const auto bind = [&services](auto fn) {
+        return [&services, fn](http::Request& req, http::ResponseWriter& out) { return fn(services, req, out); };
+    };
+    router.add(http::Verb::post, "/v1/chat/completions", ChatCompletionsHandler(services, client));
+    router.add(http::Verb::get, "/v1/models", bind(list_models));
+    router.add(http::Verb::get, "/healthz", bind(healthz));
+    router.add(http::Verb::get, "/readyz", bind(readyz));
+}
+
+http::RejectFn make_reject(const Services& services) {
+    return [&services](http::Status status, std::string_view, const http::Request* partial) {
+        openai::ApiError error;
+        const std::string_view method = partial != nullptr ? partial->method_string() : std::string_view{};
+        const std::string_view path = partial != nullptr ? http::path_of(partial->target()) : std::string_view{};
+        switch (status) {
+            case http::Status::payload_too_large: error = openai::body_too_large(services.max_body_bytes); break;
+            case http::Status::request_header_fields_too_large: error = openai::headers_too_large(); break;
+            case http::Status::not_found: error = openai::route_not_found(method, path); break;
+            case http::Status::method_not_allowed: error = openai::method_not_allowed(method, path); break;
+            case http::Status::internal_server_error: error = openai::internal_error(); break;
+            default: error = openai::malformed_http(); break;
+        }
+        const std::string id = obs::request_id_from(
+            partial != nullptr && partial->find("x-request-id") != partial->end() ? (*partial)["x-request-id"]
+                                                                                   : std::string_view{});
+        http::Response res{status, 11};
+        res.set(http::bhttp::field::content_type, "application/json");
+        res.set("x-request-id", id);
+        res.set("x-gaterouter-overhead-us", "0");
+        res.body() = error.body();
+
+        obs::AccessRecord record;
+        record.request_id = id;
+        record.method = method;
+        record.path = path;
+        record.status = static_cast<unsigned>(status);
+        record.bytes_out = res.body().size();
+        record.error_code = error.code;
+        services.access_log->write(record);
+        return res;
+    };
+}
+
+}  // namespace gaterouter::api

@@ -1,0 +1,147 @@
+#include "gaterouter/app/daemon.hpp"
+
+#include <sys/resource.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include "gaterouter/api/handlers.hpp"
+#include "gaterouter/http/net.hpp"
+
+namespace gaterouter::app {
+
+struct Daemon::Worker {
+    explicit Worker(const upstream::PoolLimits& limits) : client(io, limits) {}
+    net::io_context io{1};  // one thread per context: Asio can skip its locking
+    upstream::Client client;
+    http::Router router;
+    std::unique_ptr<http::Server> server;
+    std::thread thread;
+};
+
+struct Daemon::State {
+    api::Services services;
+    std::vector<std::unique_ptr<Worker>> workers;
+    tcp::endpoint endpoint;
+};
+
+namespace {
+
+// Every idle keep-alive client holds a descriptor: allow as many as the hard limit permits.
+void raise_open_file_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+std::shared_ptr<const auth::ApiKeySet> make_keys(const config::Config& config) {
+    std::vector<auth::ApiKey> keys;
+    for (const auto& k : config.api_keys) {
+        auth::ApiKey key{k.name, {}};
+        auth::from_hex(k.sha256, key.hash);  // validated with the config
+        keys.push_back(std::move(key));
+    }
+    return std::make_shared<const auth::ApiKeySet>(std::move(keys));
+}
+
+}  // namespace
+
+Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::make_unique<State>()) {
+    raise_open_file_limit();
+    std::signal(SIGPIPE, SIG_IGN);
+
+    auto& s = state_->services;
+    auto catalog = std::make_shared<const catalog::Catalog>(config_);
+    s.providers = std::make_shared<const providers::ProviderSet>(*catalog);
+    s.models_body = api::models_body(*catalog);
+    s.catalog = std::move(catalog);
+    s.keys = make_keys(config_);
+    s.access_log = std::make_shared<const obs::AccessLog>(config_.log.access_log);
+    s.max_body_bytes = config_.server.max_body_bytes;
+    const auto& u = config_.upstream;
+    s.upstream_timeouts = {u.connect_timeout, u.first_byte_timeout, u.idle_timeout, u.total_timeout};
+
+    const http::ServerLimits limits{config_.server.max_header_bytes, config_.server.max_body_bytes,
+                                    config_.server.idle_timeout, config_.server.read_timeout,
+                                    config_.server.write_timeout};
+    const upstream::PoolLimits pool{u.max_idle_per_origin, u.pool_idle_ttl, u.dns_ttl};
+    unsigned n = config_.server.workers != 0 ? config_.server.workers : std::thread::hardware_concurrency();
+    n = std::max(1u, n);
+
+    tcp::endpoint endpoint(net::ip::make_address(config_.server.listen_host), config_.server.listen_port);
+    for (unsigned i = 0; i < n; ++i) {
+        auto w = std::make_unique<Worker>(pool);
+        api::add_routes(w->router, s, w->client);
+        w->server = std::make_unique<http::Server>(w->io, endpoint, w->router, limits, api::make_reject(s));
+        // With port 0 the first worker got a port from the kernel; the others share that one.
+        endpoint = w->server->local_endpoint();
+        state_->workers.push_back(std::move(w));
+    }
+    state_->endpoint = endpoint;
+    if (s.keys->open()) spdlog::warn("no api_keys configured: the gateway accepts requests without a key");
+}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+    // Before any worker starts, so a signal that comes early is caught rather than killing the process.
+    net::io_context signals_io;
+    net::signal_set signals(signals_io, SIGINT, SIGTERM);
+    signals.async_wait([](const error_code&, int) {});
+
+    auto& workers = state_->workers;
+    for (auto& w : workers) {
+        w->server->start();
+        w->thread = std::thread([&io = w->io] { io.run(); });
+    }
+    const auto& ep = state_->endpoint;
+    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    spdlog::info("gaterouter {} listening on http://{}:{} with {} worker(s), {} model(s)", GATEROUTER_VERSION, host,
+                 ep.port(), workers.size(), state_->services.catalog->models().size());
+
+    signals_io.run();
+
+    start_shutdown();
+    const auto grace = config_.server.shutdown_grace;
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    auto open = [&] {
+        std::size_t total = 0;
+        for (auto& w : workers) total += w->server->open_connections();
+        return total;
+    };
+    while (open() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const std::size_t left = open();
+    if (left > 0) spdlog::warn("shutdown grace period over: closing {} connection(s) still open", left);
+    for (auto& w : workers) {
+        net::post(w->io, [&w = *w] {
+            w.server->close_all();
+            w.client.close_idle();
+            w.io.stop();
+        });
+    }
+    for (auto& w : workers) w->thread.join();
+    spdlog::info("gaterouter stopped");
+    return 0;
+}
+
+void Daemon::start_shutdown() {
+    spdlog::info("shutting down: no new connections, finishing requests in flight (up to {} ms)",
+                 config_.server.shutdown_grace.count());
+    state_->services.draining.store(true);
+    for (auto& w : state_->workers) {
+        net::post(w->io, [&w = *w] {
+            w.server->begin_shutdown();
+            w.client.close_idle();
+        });
+    }
+}
+
+}  // namespace gaterouter::app

@@ -1,0 +1,347 @@
+#include "gaterouter/openai/json_scan.hpp"
+
+#include "gaterouter/obs/json_text.hpp"
+
+#include <cstdint>
+
+namespace gaterouter::openai {
+namespace {
+
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Recursive-descent validator over [pos, end). Each scan_* returns false with `error` set on bad input.
+class Scanner {
+public:
+    Scanner(std::string_view doc, JsonSyntaxError& error) : doc_(doc), error_(error) {}
+
+    std::optional<JsonValue> document() {
+        skip_ws();
+        JsonValue v;
+        if (!value(0, v)) return std::nullopt;
+        skip_ws();
+        if (pos_ != doc_.size()) return fail("unexpected data after the JSON value");
+        return v;
+    }
+
+    // Scans one value starting at the current position (no leading whitespace).
+    bool value(int depth, JsonValue& out) {
+        if (pos_ >= doc_.size()) return fail("unexpected end of JSON"), false;
+        const std::size_t start = pos_;
+        bool ok = false;
+        switch (doc_[pos_]) {
+            case '{': out.type = JsonType::object, ok = object(depth + 1); break;
+            case '[': out.type = JsonType::array, ok = array(depth + 1); break;
+            case '"': out.type = JsonType::string, ok = string(); break;
+            case 't': out.type = JsonType::boolean, ok = literal("true"); break;
+            case 'f': out.type = JsonType::boolean, ok = literal("false"); break;
+            case 'n': out.type = JsonType::null, ok = literal("null"); break;
+            default: out.type = JsonType::number, ok = number(); break;
+        }
+        if (ok) out.raw = doc_.substr(start, pos_ - start);
+        return ok;
+    }
+
+    void skip_ws() {
+        while (pos_ < doc_.size() && is_ws(doc_[pos_])) ++pos_;
+    }
+
+    // Walks the items of the (valid) object or array this scanner was made on: the next member's key and
+    // value, or the next element when `key` is null. False after the last one.
+    bool next_item(JsonValue* key, JsonValue& item) {
+        pos_ = pos_ == 0 ? 1 : pos_;
+        skip_ws();
+        if (pos_ >= doc_.size() || doc_[pos_] == '}' || doc_[pos_] == ']') return false;
+        if (doc_[pos_] == ',') ++pos_, skip_ws();
+        if (key != nullptr) {
+            value(0, *key);
+            skip_ws();
+            ++pos_;  // ':'
+            skip_ws();
+        }
+        return value(0, item);
+    }
+
+private:
+    std::nullopt_t fail(const char* message) {
+        error_ = {pos_, message};
+        return std::nullopt;
+    }
+    bool fail_b(const char* message) {
+        fail(message);
+        return false;
+    }
+
+    bool object(int depth) {
+        if (depth > kMaxJsonDepth) return fail_b("JSON nested too deeply");
+        ++pos_;
+        skip_ws();
+        if (pos_ < doc_.size() && doc_[pos_] == '}') return ++pos_, true;
+        for (;;) {
+            skip_ws();
+            if (pos_ >= doc_.size() || doc_[pos_] != '"') return fail_b("expected a string key");
+            if (!string()) return false;
+            skip_ws();
+            if (pos_ >= doc_.size() || doc_[pos_] != ':') return fail_b("expected ':' after a key");
+            ++pos_;
+            skip_ws();
+            JsonValue member;
+            if (!value(depth, member)) return false;
+            skip_ws();
+            if (pos_ >= doc_.size()) return fail_b("unexpected end of JSON in an object");
+            if (doc_[pos_] == '}') return ++pos_, true;
+            if (doc_[pos_] != ',') return fail_b("expected ',' or '}' in an object");
+            ++pos_;
+        }
+    }
+
+    bool array(int depth) {
+        if (depth > kMaxJsonDepth) return fail_b("JSON nested too deeply");
+        ++pos_;
+        skip_ws();
+        if (pos_ < doc_.size() && doc_[pos_] == ']') return ++pos_, true;
+        for (;;) {
+            skip_ws();
+            JsonValue element;
+            if (!value(depth, element)) return false;
+            skip_ws();
+            if (pos_ >= doc_.size()) return fail_b("unexpected end of JSON in an array");
+            if (doc_[pos_] == ']') return ++pos_, true;
+            if (doc_[pos_] != ',') return fail_b("expected ',' or ']' in an array");
+            ++pos_;
+        }
+    }
+
+    bool literal(std::string_view word) {
+        if (doc_.substr(pos_, word.size()) != word) return fail_b("invalid literal");
+        pos_ += word.size();
+        return true;
+    }
+
+    bool digits() {
+        const std::size_t start = pos_;
+        while (pos_ < doc_.size() && is_digit(doc_[pos_])) ++pos_;
+        return pos_ > start;
+    }
+
+    bool number() {
+        if (pos_ < doc_.size() && doc_[pos_] == '-') ++pos_;
+        if (pos_ >= doc_.size() || !is_digit(doc_[pos_])) return fail_b("invalid value");
+        if (doc_[pos_] == '0') {
+            ++pos_;
+        } else {
+            digits();
+        }
+        if (pos_ < doc_.size() && doc_[pos_] == '.') {
+            ++pos_;
+            if (!digits()) return fail_b("invalid number");
+        }
+        if (pos_ < doc_.size() && (doc_[pos_] == 'e' || doc_[pos_] == 'E')) {
+            ++pos_;
+            if (pos_ < doc_.size() && (doc_[pos_] == '+' || doc_[pos_] == '-')) ++pos_;
+            if (!digits()) return fail_b("invalid number");
+        }
+        return true;
+    }
+
+    bool hex4(std::uint32_t& cp) {
+        if (pos_ + 4 > doc_.size()) return fail_b("truncated \\u escape");
+        cp = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int h = hex_value(doc_[pos_++]);
+            if (h < 0) return fail_b("invalid \\u escape");
+            cp = cp * 16 + static_cast<std::uint32_t>(h);
+        }
+        return true;
+    }
+
+    bool escape() {
+        ++pos_;  // the backslash
+        if (pos_ >= doc_.size()) return fail_b("truncated escape");
+        const char c = doc_[pos_++];
+        if (c != 'u') {
+            switch (c) {
+                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': return true;
+                default: return fail_b("invalid escape");
+            }
+        }
+        std::uint32_t cp = 0;
+        if (!hex4(cp)) return false;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) return fail_b("lone low surrogate in \\u escape");
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (doc_.substr(pos_, 2) != "\\u") return fail_b("lone high surrogate in \\u escape");
+            pos_ += 2;
+            std::uint32_t low = 0;
+            if (!hex4(low)) return false;
+            if (low < 0xDC00 || low > 0xDFFF) return fail_b("invalid surrogate pair in \\u escape");
+        }
+        return true;
+    }
+
+    // One UTF-8 sequence (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).
+    bool utf8() {
+        const auto b0 = static_cast<unsigned char>(doc_[pos_]);
+        int extra;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            extra = 1;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            extra = 2;
+            if (b0 == 0xE0) lo = 0xA0;
+            if (b0 == 0xED) hi = 0x9F;
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            extra = 3;
+            if (b0 == 0xF0) lo = 0x90;
+            if (b0 == 0xF4) hi = 0x8F;
+        } else {
+            return fail_b("invalid UTF-8 in a string");
+        }
+        if (pos_ + static_cast<std::size_t>(extra) >= doc_.size()) return fail_b("truncated UTF-8 in a string");
+        for (int i = 1; i <= extra; ++i) {
+            const auto b = static_cast<unsigned char>(doc_[pos_ + static_cast<std::size_t>(i)]);
+            if (b < lo || b > hi) return fail_b("invalid UTF-8 in a string");
+            lo = 0x80, hi = 0xBF;
+        }
+        pos_ += static_cast<std::size_t>(extra) + 1;
+        return true;
+    }
+
+    bool string() {
+        ++pos_;  // opening quote
+        while (pos_ < doc_.size()) {
+            const auto c = static_cast<unsigned char>(doc_[pos_]);
+            if (c == '"') return ++pos_, true;
+            if (c == '\\') {
+                if (!escape()) return false;
+            } else if (c < 0x20) {
+                return fail_b("control character in a string");
+            } else if (c < 0x80) {
+                ++pos_;
+            } else if (!utf8()) {
+                return false;
+            }
+        }
+        return fail_b("unterminated string");
+    }
+
+    std::string_view doc_;
+    JsonSyntaxError& error_;
+    std::size_t pos_ = 0;
+
+};
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+std::uint32_t read_hex4(std::string_view s, std::size_t at) {
+    std::uint32_t cp = 0;
+    for (std::size_t i = 0; i < 4; ++i) cp = cp * 16 + static_cast<std::uint32_t>(hex_value(s[at + i]));
+    return cp;
+}
+
+// Decodes the inside of an already validated string literal.
+std::string decode_inner(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\\') {
+            out.push_back(s[i]);
+            continue;
+        }
+        const char c = s[++i];
+        switch (c) {
+            case 'b': out.push_back('\b'); break;
+            case 'f': out.push_back('\f'); break;
+            case 'n': out.push_back('\n'); break;
+            case 'r': out.push_back('\r'); break;
+            case 't': out.push_back('\t'); break;
+            case 'u': {
+                std::uint32_t cp = read_hex4(s, i + 1);
+                i += 4;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    const std::uint32_t low = read_hex4(s, i + 3);
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    i += 6;
+                }
+                append_utf8(out, cp);
+                break;
+            }
+            default: out.push_back(c); break;  // " \ /
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<JsonValue> scan_json(std::string_view doc, JsonSyntaxError& error) {
+    return Scanner(doc, error).document();
+}
+
+void for_each_member(const JsonValue& object,
+                     const std::function<bool(std::string_view key, const JsonValue& value)>& visit) {
+    if (object.type != JsonType::object) return;
+    JsonSyntaxError ignored;
+    Scanner s(object.raw, ignored);
+    JsonValue key, value;
+    while (s.next_item(&key, value)) {
+        if (!visit(key.raw.substr(1, key.raw.size() - 2), value)) return;
+    }
+}
+
+void for_each_element(const JsonValue& array, const std::function<bool(const JsonValue& value)>& visit) {
+    if (array.type != JsonType::array) return;
+    JsonSyntaxError ignored;
+    Scanner s(array.raw, ignored);
+    JsonValue value;
+    while (s.next_item(nullptr, value)) {
+        if (!visit(value)) return;
+    }
+}
+
+bool key_equals(std::string_view raw_key, std::string_view name) {
+    if (raw_key.find('\\') == std::string_view::npos) return raw_key == name;
+    return decode_inner(raw_key) == name;
+}
+
+std::string decode_string(const JsonValue& string_value) {
+    if (string_value.type != JsonType::string || string_value.raw.size() < 2) return {};
+    return decode_inner(string_value.raw.substr(1, string_value.raw.size() - 2));
+}
+
+std::string quote_json(std::string_view text) {
+    std::string out;
+    obs::append_json_string(out, text);
+    return out;
+}
+
+std::string splice(std::string_view doc, std::string_view part, std::string_view replacement) {
+    const auto offset = static_cast<std::size_t>(part.data() - doc.data());
+    std::string out;
+    out.reserve(doc.size() - part.size() + replacement.size());
+    out.append(doc.substr(0, offset)).append(replacement).append(doc.substr(offset + part.size()));
+    return out;
+}
+
+}  // namespace gaterouter::openai

@@ -1,0 +1,28 @@
+#include "gaterouter/providers/provider_set.hpp"
+
+#include <stdexcept>
+
+#include "gaterouter/providers/openai_protocol.hpp"
+
+namespace gaterouter::providers {
+
+std::unique_ptr<ChatProtocol> make_chat_protocol(std::string_view kind) {
+    if (kind == "openai") return std::make_unique<OpenAiProtocol>();
+    return nullptr;
+}
+
+ProviderSet::ProviderSet(const catalog::Catalog& catalog) {
+    for (const auto& p : catalog.providers()) {
+        auto rt = std::make_unique<ProviderRuntime>();
+        rt->provider = p.get();
+        rt->origin = upstream::Origin{p->endpoint.tls, p->endpoint.host, p->endpoint.port, !p->insecure_skip_verify};
+        rt->chat = make_chat_protocol(p->kind);
+        if (!rt->chat) {
+            throw std::invalid_argument("provider '" + p->name + "': the '" + p->kind +
+                                        "' protocol is not available in this build");
+        }
+        by_provider_.emplace(p.get(), std::move(rt));
+    }
+}
+
+}  // namespace gaterouter::providers

@@ -1,0 +1,82 @@
+#include "gaterouter/upstream/response.hpp"
+
+#include "exchange.hpp"
+
+namespace gaterouter::upstream {
+
+const char* describe(Failure f) {
+    switch (f) {
+        case Failure::none: return "no failure";
+        case Failure::resolve: return "DNS lookup failed";
+        case Failure::connect: return "connection failed";
+        case Failure::tls: return "TLS handshake failed";
+        case Failure::write: return "sending the request failed";
+        case Failure::first_byte_timeout: return "no response within the first-byte timeout";
+        case Failure::idle_timeout: return "the response stalled past the idle timeout";
+        case Failure::total_timeout: return "the request exceeded the total timeout";
+        case Failure::closed: return "the connection was closed";
+        case Failure::protocol: return "the response was not valid HTTP";
+    }
+    return "unknown failure";
+}
+
+bool is_timeout(Failure f) {
+    return f == Failure::first_byte_timeout || f == Failure::idle_timeout || f == Failure::total_timeout;
+}
+
+Response::Response() = default;
+Response::Response(std::unique_ptr<Exchange> exchange, const std::shared_ptr<ConnectionPool>& pool)
+    : exchange_(std::move(exchange)), pool_(pool) {}
+Response::~Response() { release(); }
+Response::Response(Response&&) noexcept = default;
+Response& Response::operator=(Response&& other) noexcept {
+    if (this != &other) {
+        release();
+        exchange_ = std::move(other.exchange_);
+        pool_ = std::move(other.pool_);
+    }
+    return *this;
+}
+
+unsigned Response::status() const { return exchange_->status(); }
+const http::bhttp::fields& Response::headers() const { return exchange_->headers(); }
+bool Response::done() const { return !exchange_ || exchange_->done(); }
+
+awaitable<Failure> Response::read_some(std::string_view& piece) {
+    piece = {};
+    if (!exchange_) co_return Failure::none;
+    co_return co_await exchange_->read_some(piece);
+}
+
+awaitable<Failure> Response::read_all(std::string& body, std::size_t limit) {
+    body.clear();
+    for (;;) {
+        std::string_view piece;
+        const Failure f = co_await read_some(piece);
+        if (f != Failure::none) co_return f;
+        if (piece.empty()) co_return Failure::none;
+        if (body.size() + piece.size() > limit) {
+            abandon();
+            co_return Failure::protocol;
+        }
+        body.append(piece);
+    }
+}
+
+void Response::abandon() {
+    if (exchange_) exchange_->close();
+    exchange_.reset();
+}
+
+void Response::release() {
+    if (!exchange_) return;
+    auto pool = pool_.lock();
+    if (pool && exchange_->reusable()) {
+        pool->put(exchange_->take_connection());
+    } else {
+        exchange_->close();
+    }
+    exchange_.reset();
+}
+
+}  // namespace gaterouter::upstream

@@ -33,6 +33,7 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
     const providers::ProviderRuntime& provider = services_.providers->of(*model->provider);
     scope.set_upstream(model->provider->name);
     const bool stream = chat.stream;
+    const providers::StreamOptions stream_options{chat.include_usage};
     // May move the client's body into the upstream request: `chat` must not be read after this.
     http::Request upstream_request = provider.chat->build_request(chat, request.body(), *model);
     upstream_request.set("x-request-id", scope.id());
@@ -45,7 +46,7 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
     if (response.status() < 200 || response.status() > 299) {
         co_return co_await relay_error(scope, response, provider, *model);
     }
-    if (stream) co_return co_await relay_stream(scope, response, provider, *model);
+    if (stream) co_return co_await relay_stream(scope, response, provider, *model, stream_options);
     co_await relay_whole(scope, response, provider, *model);
 }
 
@@ -81,10 +82,11 @@ awaitable<void> ChatCompletionsHandler::relay_whole(RequestScope& scope, upstrea
 // finished answer: the stream ends with an error event and without [DONE].
 awaitable<void> ChatCompletionsHandler::relay_stream(RequestScope& scope, upstream::Response& response,
                                                      const providers::ProviderRuntime& provider,
-                                                     const catalog::Model& model) const {
+                                                     const catalog::Model& model,
+                                                     const providers::StreamOptions& options) const {
     http::ResponseWriter& out = scope.out();
     http::SseParser parser;
-    const auto translator = provider.chat->stream_translator(model);
+    const auto translator = provider.chat->stream_translator(model, options);
     std::string batch;
     const http::SseParser::EventFn on_event = [&](const http::SseEvent& e) {
         translator->on_event(e, batch);
@@ -97,6 +99,7 @@ awaitable<void> ChatCompletionsHandler::relay_stream(RequestScope& scope, upstre
         if (failure == upstream::Failure::none) {
             const bool parsed = piece.empty() ? parser.finish(on_event) : parser.feed(piece, on_event);
             if (!parsed) failure = upstream::Failure::protocol;
+            if (parsed && piece.empty()) translator->on_end(batch);
         }
         if (failure != upstream::Failure::none) {
             response.abandon();

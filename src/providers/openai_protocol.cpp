@@ -35,7 +35,8 @@ http::Request OpenAiProtocol::build_request(const openai::ChatRequest& request, 
 
 std::string OpenAiProtocol::translate_response(std::string body, const catalog::Model&) const { return body; }
 
-std::unique_ptr<StreamTranslator> OpenAiProtocol::stream_translator(const catalog::Model&) const {
+std::unique_ptr<StreamTranslator> OpenAiProtocol::stream_translator(const catalog::Model&,
+                                                                   const StreamOptions&) const {
     return std::make_unique<OpenAiStreamTranslator>();
 }
 

@@ -2,12 +2,16 @@
 
 #include <stdexcept>
 
+#include "gaterouter/providers/anthropic_protocol.hpp"
+#include "gaterouter/providers/gemini_protocol.hpp"
 #include "gaterouter/providers/openai_protocol.hpp"
 
 namespace gaterouter::providers {
 
 std::unique_ptr<ChatProtocol> make_chat_protocol(std::string_view kind) {
     if (kind == "openai") return std::make_unique<OpenAiProtocol>();
+    if (kind == "anthropic") return std::make_unique<AnthropicProtocol>();
+    if (kind == "gemini") return std::make_unique<GeminiProtocol>();
     return nullptr;
 }
 

@@ -18,7 +18,8 @@ private:
     awaitable<void> relay_whole(RequestScope& scope, upstream::Response& response,
                                 const providers::ProviderRuntime& provider, const catalog::Model& model) const;
     awaitable<void> relay_stream(RequestScope& scope, upstream::Response& response,
-                                 const providers::ProviderRuntime& provider, const catalog::Model& model) const;
+                                 const providers::ProviderRuntime& provider, const catalog::Model& model,
+                                 const providers::StreamOptions& options) const;
     awaitable<void> relay_error(RequestScope& scope, upstream::Response& response,
                                 const providers::ProviderRuntime& provider, const catalog::Model& model) const;
 

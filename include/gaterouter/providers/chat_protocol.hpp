@@ -14,13 +14,21 @@
 
 namespace gaterouter::providers {
 
+// What a stream translator must know of the client's request.
+struct StreamOptions {
+    bool include_usage = false;  // the client asked for the usage chunk
+};
+
 // Turns the upstream's stream, event by event, into OpenAI `chat.completion.chunk` SSE bytes.
 class StreamTranslator {
 public:
     virtual ~StreamTranslator() = default;
     // Appends the client-bound SSE bytes for one upstream event to `out`.
     virtual void on_event(const http::SseEvent& event, std::string& out) = 0;
-    // True once the upstream said the answer is complete (OpenAI's [DONE] or the protocol's equivalent).
+    // The upstream's body ended cleanly; protocols without an explicit last event end the stream here.
+    virtual void on_end(std::string& out) { (void)out; }
+    // True once the stream reached its end: [DONE] was written, or an error event that ends it. A stream that
+    // stops before that was cut short.
     virtual bool finished() const = 0;
 };
 
@@ -34,7 +42,8 @@ public:
                                         const catalog::Model& model) const = 0;
     // A successful non-streaming upstream body as an OpenAI `chat.completion` body.
     virtual std::string translate_response(std::string body, const catalog::Model& model) const = 0;
-    virtual std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model) const = 0;
+    virtual std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model,
+                                                                const StreamOptions& options) const = 0;
     // An upstream error response as the error the client gets.
     virtual openai::ApiError translate_error(unsigned status, std::string_view body,
                                              const catalog::Model& model) const = 0;

@@ -1,0 +1,66 @@
+#include "gaterouter/openai/completion.hpp"
+
+#include <chrono>
+
+namespace gaterouter::openai {
+
+nlohmann::json Usage::to_json() const {
+    return {{"prompt_tokens", prompt_tokens},
+            {"completion_tokens", completion_tokens},
+            {"total_tokens", prompt_tokens + completion_tokens},
+            {"prompt_tokens_details", {{"cached_tokens", cached_tokens}}},
+            {"completion_tokens_details", {{"reasoning_tokens", reasoning_tokens}}}};
+}
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+nlohmann::json completion(std::string_view id, std::string_view model, const nlohmann::json& message,
+                          std::string_view finish_reason, const Usage& usage) {
+    return {{"id", id},
+            {"object", "chat.completion"},
+            {"created", unix_now()},
+            {"model", model},
+            {"choices", nlohmann::json::array({{{"index", 0},
+                                                {"message", message},
+                                                {"logprobs", nullptr},
+                                                {"finish_reason", finish_reason}}})},
+            {"usage", usage.to_json()}};
+}
+
+void ChunkWriter::identify(std::string id, std::string model) {
+    id_ = std::move(id);
+    model_ = std::move(model);
+    created_ = unix_now();
+}
+
+nlohmann::json ChunkWriter::base() const {
+    return {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_}};
+}
+
+namespace {
+void append_event(std::string& out, const nlohmann::json& j) {
+    out.append("data: ");
+    out.append(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    out.append("\n\n");
+}
+}  // namespace
+
+void ChunkWriter::delta(std::string& out, const nlohmann::json& delta, std::string_view finish_reason) const {
+    nlohmann::json j = base();
+    nlohmann::json choice = {{"index", 0}, {"delta", delta}, {"logprobs", nullptr}};
+    choice["finish_reason"] = finish_reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(finish_reason);
+    j["choices"] = nlohmann::json::array({std::move(choice)});
+    append_event(out, j);
+}
+
+void ChunkWriter::usage(std::string& out, const Usage& usage) const {
+    nlohmann::json j = base();
+    j["choices"] = nlohmann::json::array();
+    j["usage"] = usage.to_json();
+    append_event(out, j);
+}
+
+}  // namespace gaterouter::openai

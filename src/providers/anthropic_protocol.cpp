@@ -1,0 +1,357 @@
+#include "gaterouter/providers/anthropic_protocol.hpp"
+
+#include <map>
+
+#include "gaterouter/openai/completion.hpp"
+
+namespace gaterouter::providers {
+
+using nlohmann::json;
+
+namespace {
+
+// "data:image/png;base64,AAAA" → {media_type, data}; false for any other URL.
+bool split_data_url(const std::string& url, std::string& media_type, std::string& data) {
+    if (!url.starts_with("data:")) return false;
+    const auto semi = url.find(";base64,");
+    if (semi == std::string::npos) return false;
+    media_type = url.substr(5, semi - 5);
+    data = url.substr(semi + 8);
+    return true;
+}
+
+json image_block(const json& part) {
+    const json& image = part.value("image_url", json::object());
+    const std::string url = image.is_string() ? image.get<std::string>() : image.value("url", "");
+    std::string media_type, data;
+    if (split_data_url(url, media_type, data)) {
+        return {{"type", "image"}, {"source", {{"type", "base64"}, {"media_type", media_type}, {"data", data}}}};
+    }
+    return {{"type", "image"}, {"source", {{"type", "url"}, {"url", url}}}};
+}
+
+// OpenAI message content (a string, or an array of parts) as Anthropic content blocks.
+json content_blocks(const json& content) {
+    json blocks = json::array();
+    if (content.is_string()) {
+        if (!content.get_ref<const std::string&>().empty()) blocks.push_back({{"type", "text"}, {"text", content}});
+        return blocks;
+    }
+    if (!content.is_array()) return blocks;
+    for (const auto& part : content) {
+        const std::string type = part.value("type", "");
+        if (type == "text") {
+            blocks.push_back({{"type", "text"}, {"text", part.value("text", "")}});
+        } else if (type == "image_url") {
+            blocks.push_back(image_block(part));
+        }
+        // input_audio and file parts have no Messages API counterpart here: dropped (docs/providers.md).
+    }
+    return blocks;
+}
+
+std::string text_of(const json& content) {
+    if (content.is_string()) return content.get<std::string>();
+    std::string text;
+    if (content.is_array()) {
+        for (const auto& part : content) {
+            if (part.value("type", "") != "text") continue;
+            if (!text.empty()) text += "\n";
+            text += part.value("text", "");
+        }
+    }
+    return text;
+}
+
+json tool_input(const json& function) {
+    const std::string arguments = function.value("arguments", "");
+    json input = json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
+    return input.is_object() ? input : json::object();
+}
+
+// Appends a message, merging it into the previous one when the role repeats (Anthropic wants turns to
+// alternate; several OpenAI tool messages in a row become one user turn of tool_result blocks).
+void push_turn(json& messages, const std::string& role, json blocks) {
+    if (blocks.empty()) return;
+    if (!messages.empty() && messages.back()["role"] == role) {
+        for (auto& b : blocks) messages.back()["content"].push_back(std::move(b));
+        return;
+    }
+    messages.push_back({{"role", role}, {"content", std::move(blocks)}});
+}
+
+json translate_messages(const json& in, json& system) {
+    json messages = json::array();
+    std::string system_text;
+    for (const auto& m : in) {
+        const std::string role = m.value("role", "");
+        const json content = m.value("content", json());
+        if (role == "system" || role == "developer") {
+            if (!system_text.empty()) system_text += "\n\n";
+            system_text += text_of(content);
+        } else if (role == "user") {
+            push_turn(messages, "user", content_blocks(content));
+        } else if (role == "assistant") {
+            json blocks = json::array();
+            // Thinking blocks first, exactly as Anthropic sent them: their signatures must match.
+            if (m.contains("gaterouter") && m["gaterouter"].contains("thinking_blocks")) {
+                for (const auto& b : m["gaterouter"]["thinking_blocks"]) blocks.push_back(b);
+            }
+            for (auto& b : content_blocks(content)) blocks.push_back(std::move(b));
+            for (const auto& call : m.value("tool_calls", json::array())) {
+                const json& function = call.value("function", json::object());
+                blocks.push_back({{"type", "tool_use"},
+                                  {"id", call.value("id", "")},
+                                  {"name", function.value("name", "")},
+                                  {"input", tool_input(function)}});
+            }
+            push_turn(messages, "assistant", std::move(blocks));
+        } else if (role == "tool") {
+            push_turn(messages, "user",
+                      json::array({{{"type", "tool_result"},
+                                    {"tool_use_id", m.value("tool_call_id", "")},
+                                    {"content", text_of(content)}}}));
+        }
+    }
+    if (!system_text.empty()) system = system_text;
+    return messages;
+}
+
+json translate_tool_choice(const json& choice, bool parallel) {
+    json out;
+    if (choice.is_string()) {
+        const std::string c = choice.get<std::string>();
+        out = {{"type", c == "required" ? "any" : c == "none" ? "none" : "auto"}};
+    } else if (choice.is_object()) {
+        out = {{"type", "tool"}, {"name", choice.value("function", json::object()).value("name", "")}};
+    } else {
+        out = {{"type", "auto"}};
+    }
+    if (!parallel && out["type"] != "none") out["disable_parallel_tool_use"] = true;
+    return out;
+}
+
+// Anthropic has no response_format; the closest faithful thing is to say it in the system prompt.
+std::string json_mode_instruction(const json& format) {
+    const std::string type = format.value("type", "");
+    if (type == "json_object") return "Respond with a single valid JSON object and nothing else.";
+    if (type == "json_schema") {
+        const json& schema = format.value("json_schema", json::object()).value("schema", json::object());
+        return "Respond with a single valid JSON object that conforms to this JSON Schema, and nothing else:\n" +
+               schema.dump();
+    }
+    return {};
+}
+
+std::string finish_reason(const std::string& stop_reason) {
+    if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") return "length";
+    if (stop_reason == "tool_use") return "tool_calls";
+    if (stop_reason == "refusal") return "content_filter";
+    return "stop";  // end_turn, stop_sequence, pause_turn
+}
+
+openai::Usage usage_of(const json& u) {
+    openai::Usage usage;
+    const auto cache_read = u.value("cache_read_input_tokens", std::int64_t{0});
+    usage.prompt_tokens =
+        u.value("input_tokens", std::int64_t{0}) + cache_read + u.value("cache_creation_input_tokens", std::int64_t{0});
+    usage.completion_tokens = u.value("output_tokens", std::int64_t{0});
+    usage.cached_tokens = cache_read;
+    return usage;
+}
+
+class AnthropicStreamTranslator final : public StreamTranslator {
+public:
+    explicit AnthropicStreamTranslator(StreamOptions options) : options_(options) {}
+
+    void on_event(const http::SseEvent& event, std::string& out) override {
+        const json e = json::parse(event.data, nullptr, false);
+        if (!e.is_object()) return;
+        const std::string type = e.value("type", std::string(event.event));
+        if (type == "message_start") {
+            const json& m = e.value("message", json::object());
+            chunks_.identify(m.value("id", ""), m.value("model", ""));
+            usage_ = usage_of(m.value("usage", json::object()));
+            chunks_.delta(out, {{"role", "assistant"}, {"content", ""}});
+        } else if (type == "content_block_start") {
+            on_block_start(e.value("index", 0), e.value("content_block", json::object()), out);
+        } else if (type == "content_block_delta") {
+            on_block_delta(e.value("index", 0), e.value("delta", json::object()), out);
+        } else if (type == "content_block_stop") {
+            on_block_stop(e.value("index", 0), out);
+        } else if (type == "message_delta") {
+            const json& u = e.value("usage", json::object());
+            if (u.contains("output_tokens")) usage_.completion_tokens = u["output_tokens"].get<std::int64_t>();
+            const json& d = e.value("delta", json::object());
+            if (d.contains("stop_reason") && d["stop_reason"].is_string()) {
+                chunks_.delta(out, json::object(), finish_reason(d["stop_reason"].get<std::string>()));
+            }
+        } else if (type == "message_stop") {
+            if (options_.include_usage) chunks_.usage(out, usage_);
+            openai::ChunkWriter::done(out);
+            finished_ = true;
+        } else if (type == "error") {
+            const json& err = e.value("error", json::object());
+            const auto api = openai::ApiError{0, err.value("type", "api_error"), err.value("message", ""), {},
+                                              err.value("type", "api_error")};
+            out.append("data: ").append(api.body()).append("\n\n");
+            finished_ = true;
+        }
+        // ping: a keep-alive with nothing to relay.
+    }
+
+    bool finished() const override { return finished_; }
+
+private:
+    void on_block_start(int index, const json& block, std::string& out) {
+        const std::string type = block.value("type", "");
+        if (type == "tool_use") {
+            const int tool_index = static_cast<int>(tool_index_.size());
+            tool_index_[index] = tool_index;
+            chunks_.delta(out, {{"tool_calls",
+                                 json::array({{{"index", tool_index},
+                                               {"id", block.value("id", "")},
+                                               {"type", "function"},
+                                               {"function", {{"name", block.value("name", "")}, {"arguments", ""}}}}})}});
+        } else if (type == "thinking" || type == "redacted_thinking") {
+            thinking_[index] = block;
+        } else if (type == "text" && !block.value("text", "").empty()) {
+            chunks_.delta(out, {{"content", block["text"]}});
+        }
+    }
+
+    void on_block_delta(int index, const json& delta, std::string& out) {
+        const std::string type = delta.value("type", "");
+        if (type == "text_delta") {
+            chunks_.delta(out, {{"content", delta.value("text", "")}});
+        } else if (type == "input_json_delta") {
+            const auto it = tool_index_.find(index);
+            if (it == tool_index_.end()) return;
+            chunks_.delta(out, {{"tool_calls", json::array({{{"index", it->second},
+                                                             {"function", {{"arguments", delta.value("partial_json", "")}}}}})}});
+        } else if (type == "thinking_delta") {
+            const std::string text = delta.value("thinking", "");
+            thinking_[index]["thinking"] = thinking_[index].value("thinking", "") + text;
+            chunks_.delta(out, {{"reasoning_content", text}});
+        } else if (type == "signature_delta") {
+            thinking_[index]["signature"] = thinking_[index].value("signature", "") + delta.value("signature", "");
+        }
+    }
+
+    // A finished thinking block goes out whole, signature included, for the client to send back next turn.
+    void on_block_stop(int index, std::string& out) {
+        const auto it = thinking_.find(index);
+        if (it == thinking_.end()) return;
+        chunks_.delta(out, {{"gaterouter", {{"thinking_blocks", json::array({it->second})}}}});
+        thinking_.erase(it);
+    }
+
+    StreamOptions options_;
+    openai::ChunkWriter chunks_;
+    openai::Usage usage_;
+    std::map<int, int> tool_index_;  // Anthropic block index → OpenAI tool_calls index
+    std::map<int, json> thinking_;
+    bool finished_ = false;
+};
+
+}  // namespace
+
+http::Request AnthropicProtocol::build_request(const openai::ChatRequest& request, std::string& body,
+                                               const catalog::Model& model) const {
+    const json in = json::parse(body, nullptr, false);  // valid: the request view checked it
+    json out;
+    out["model"] = model.upstream_model;
+    json system;
+    out["messages"] = translate_messages(in.value("messages", json::array()), system);
+    std::string instruction = json_mode_instruction(in.value("response_format", json::object()));
+    if (!instruction.empty()) {
+        system = system.is_string() ? system.get<std::string>() + "\n\n" + instruction : instruction;
+    }
+    if (!system.is_null()) out["system"] = system;
+    out["max_tokens"] = request.max_tokens.value_or(kDefaultMaxTokens);
+    for (const char* key : {"temperature", "top_p"}) {
+        if (in.contains(key) && in[key].is_number()) out[key] = in[key];
+    }
+    if (in.contains("stop") && !in["stop"].is_null()) {
+        out["stop_sequences"] = in["stop"].is_string() ? json::array({in["stop"]}) : in["stop"];
+    }
+    if (in.contains("tools") && in["tools"].is_array() && !in["tools"].empty()) {
+        json tools = json::array();
+        for (const auto& t : in["tools"]) {
+            const json& f = t.value("function", json::object());
+            json tool = {{"name", f.value("name", "")},
+                         {"input_schema", f.value("parameters", json{{"type", "object"}, {"properties", json::object()}})}};
+            if (f.contains("description")) tool["description"] = f["description"];
+            tools.push_back(std::move(tool));
+        }
+        out["tools"] = std::move(tools);
+        out["tool_choice"] = translate_tool_choice(in.value("tool_choice", json()), in.value("parallel_tool_calls", true));
+    }
+    if (in.contains("user") && in["user"].is_string()) out["metadata"] = {{"user_id", in["user"]}};
+    if (request.stream) out["stream"] = true;
+
+    const catalog::Provider& p = *model.provider;
+    http::Request up{http::Verb::post, p.endpoint.base_path + "/messages", 11};
+    up.set(http::bhttp::field::content_type, "application/json");
+    up.set("anthropic-version", kVersion);
+    if (!p.api_key.empty()) up.set("x-api-key", p.api_key);
+    for (const auto& [name, value] : p.headers) up.set(name, value);
+    up.body() = out.dump(-1, ' ', false, json::error_handler_t::replace);
+    return up;
+}
+
+std::string AnthropicProtocol::translate_response(std::string body, const catalog::Model&) const {
+    const json in = json::parse(body, nullptr, false);
+    std::string text;
+    json tool_calls = json::array();
+    json thinking = json::array();
+    for (const auto& block : in.value("content", json::array())) {
+        const std::string type = block.value("type", "");
+        if (type == "text") {
+            text += block.value("text", "");
+        } else if (type == "tool_use") {
+            tool_calls.push_back({{"id", block.value("id", "")},
+                                  {"type", "function"},
+                                  {"function", {{"name", block.value("name", "")},
+                                                {"arguments", block.value("input", json::object()).dump()}}}});
+        } else if (type == "thinking" || type == "redacted_thinking") {
+            thinking.push_back(block);
+        }
+    }
+    json message = {{"role", "assistant"}, {"content", text.empty() && !tool_calls.empty() ? json() : json(text)}};
+    if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
+    if (!thinking.empty()) message["gaterouter"] = {{"thinking_blocks", std::move(thinking)}};
+    return openai::completion(in.value("id", ""), in.value("model", ""), message,
+                              finish_reason(in.value("stop_reason", "end_turn")),
+                              usage_of(in.value("usage", json::object())))
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::unique_ptr<StreamTranslator> AnthropicProtocol::stream_translator(const catalog::Model&,
+                                                                       const StreamOptions& options) const {
+    return std::make_unique<AnthropicStreamTranslator>(options);
+}
+
+openai::ApiError AnthropicProtocol::translate_error(unsigned status, std::string_view body,
+                                                    const catalog::Model& model) const {
+    const json in = json::parse(body, nullptr, false);
+    const json err = in.is_object() ? in.value("error", json::object()) : json::object();
+    const std::string type = err.value("type", "");
+    const std::string message = err.value("message", "");
+    if (type.empty()) return openai::from_upstream(status, body, model.id);
+    openai::ApiError e = openai::from_upstream(status, "", model.id);
+    if (!message.empty() && e.status != 502) e.message = message;
+    if (type == "overloaded_error") {
+        e = {503, "api_error", message.empty() ? "The provider is overloaded." : message, {}, "upstream_overloaded"};
+    } else if (type == "rate_limit_error") {
+        e.code = "rate_limit_exceeded";
+    } else if (type == "invalid_request_error" && message.find("prompt is too long") != std::string::npos) {
+        e.code = "context_length_exceeded";
+        e.param = "messages";
+    } else if (e.code.empty() && e.status != 502) {
+        e.code = type;
+    }
+    return e;
+}
+
+}  // namespace gaterouter::providers

@@ -1,0 +1,313 @@
+#include "gaterouter/providers/gemini_protocol.hpp"
+
+#include <map>
+
+#include "gaterouter/openai/completion.hpp"
+
+namespace gaterouter::providers {
+
+using nlohmann::json;
+
+namespace {
+
+json image_part(const json& part) {
+    const json& image = part.value("image_url", json::object());
+    const std::string url = image.is_string() ? image.get<std::string>() : image.value("url", "");
+    if (url.starts_with("data:")) {
+        const auto semi = url.find(";base64,");
+        if (semi != std::string::npos) {
+            return {{"inlineData", {{"mimeType", url.substr(5, semi - 5)}, {"data", url.substr(semi + 8)}}}};
+        }
+    }
+    return {{"fileData", {{"fileUri", url}}}};
+}
+
+json parts_of(const json& content) {
+    json parts = json::array();
+    if (content.is_string()) {
+        if (!content.get_ref<const std::string&>().empty()) parts.push_back({{"text", content}});
+    } else if (content.is_array()) {
+        for (const auto& part : content) {
+            const std::string type = part.value("type", "");
+            if (type == "text") parts.push_back({{"text", part.value("text", "")}});
+            if (type == "image_url") parts.push_back(image_part(part));
+        }
+    }
+    return parts;
+}
+
+std::string text_of(const json& content) {
+    std::string text;
+    for (const auto& p : parts_of(content)) {
+        if (!p.contains("text")) continue;
+        if (!text.empty()) text += "\n";
+        text += p["text"].get<std::string>();
+    }
+    return text;
+}
+
+void push_turn(json& contents, const std::string& role, json parts) {
+    if (parts.empty()) return;
+    if (!contents.empty() && contents.back()["role"] == role) {
+        for (auto& p : parts) contents.back()["parts"].push_back(std::move(p));
+        return;
+    }
+    contents.push_back({{"role", role}, {"parts", std::move(parts)}});
+}
+
+json translate_messages(const json& in, json& system) {
+    json contents = json::array();
+    std::string system_text;
+    std::map<std::string, std::string> tool_names;  // tool_call_id → function name: Gemini answers by name
+    for (const auto& m : in) {
+        const std::string role = m.value("role", "");
+        const json content = m.value("content", json());
+        if (role == "system" || role == "developer") {
+            if (!system_text.empty()) system_text += "\n\n";
+            system_text += text_of(content);
+        } else if (role == "user") {
+            push_turn(contents, "user", parts_of(content));
+        } else if (role == "assistant") {
+            json parts = parts_of(content);
+            for (const auto& call : m.value("tool_calls", json::array())) {
+                const json& f = call.value("function", json::object());
+                const std::string name = f.value("name", "");
+                tool_names[call.value("id", "")] = name;
+                json args = json::parse(f.value("arguments", "{}"), nullptr, false);
+                json part = {{"functionCall", {{"name", name}, {"args", args.is_object() ? args : json::object()}}}};
+                const json& ext = call.value("gaterouter", json::object());
+                if (ext.contains("thought_signature")) part["thoughtSignature"] = ext["thought_signature"];
+                parts.push_back(std::move(part));
+            }
+            push_turn(contents, "model", std::move(parts));
+        } else if (role == "tool") {
+            const std::string id = m.value("tool_call_id", "");
+            const auto it = tool_names.find(id);
+            const std::string result = text_of(content);
+            json response = json::parse(result, nullptr, false);
+            if (!response.is_object()) response = {{"result", result}};
+            push_turn(contents, "user",
+                      json::array({{{"functionResponse",
+                                     {{"name", it == tool_names.end() ? id : it->second}, {"response", response}}}}}));
+        }
+    }
+    if (!system_text.empty()) system = {{"parts", json::array({{{"text", system_text}}})}};
+    return contents;
+}
+
+json translate_tool_config(const json& choice) {
+    json config = {{"mode", "AUTO"}};
+    if (choice.is_string()) {
+        const std::string c = choice.get<std::string>();
+        config["mode"] = c == "required" ? "ANY" : c == "none" ? "NONE" : "AUTO";
+    } else if (choice.is_object()) {
+        config = {{"mode", "ANY"},
+                  {"allowedFunctionNames", json::array({choice.value("function", json::object()).value("name", "")})}};
+    }
+    return {{"functionCallingConfig", config}};
+}
+
+std::string finish_reason(const std::string& reason, bool has_tool_calls) {
+    if (reason == "MAX_TOKENS") return "length";
+    if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" || reason == "PROHIBITED_CONTENT" ||
+        reason == "SPII" || reason == "IMAGE_SAFETY") {
+        return "content_filter";
+    }
+    return has_tool_calls ? "tool_calls" : "stop";
+}
+
+openai::Usage usage_of(const json& u) {
+    openai::Usage usage;
+    const auto thoughts = u.value("thoughtsTokenCount", std::int64_t{0});
+    usage.prompt_tokens = u.value("promptTokenCount", std::int64_t{0});
+    usage.completion_tokens = u.value("candidatesTokenCount", std::int64_t{0}) + thoughts;
+    usage.cached_tokens = u.value("cachedContentTokenCount", std::int64_t{0});
+    usage.reasoning_tokens = thoughts;
+    return usage;
+}
+
+// The pieces of one candidate's parts, in OpenAI's terms. Tool calls get ids here: Gemini's own when it sends
+// one, else one made from the response id and position.
+struct Parts {
+    std::string text;
+    std::string reasoning;
+    json tool_calls = json::array();
+};
+
+Parts read_parts(const json& candidate, const std::string& id_prefix, int first_tool_index) {
+    Parts out;
+    for (const auto& part : candidate.value("content", json::object()).value("parts", json::array())) {
+        if (part.contains("functionCall")) {
+            const json& fc = part["functionCall"];
+            const int index = first_tool_index + static_cast<int>(out.tool_calls.size());
+            json call = {{"index", index},
+                         {"id", fc.value("id", id_prefix + "_" + std::to_string(index))},
+                         {"type", "function"},
+                         {"function", {{"name", fc.value("name", "")}, {"arguments", fc.value("args", json::object()).dump()}}}};
+            if (part.contains("thoughtSignature")) call["gaterouter"] = {{"thought_signature", part["thoughtSignature"]}};
+            out.tool_calls.push_back(std::move(call));
+        } else if (part.contains("text")) {
+            (part.value("thought", false) ? out.reasoning : out.text) += part["text"].get<std::string>();
+        }
+    }
+    return out;
+}
+
+class GeminiStreamTranslator final : public StreamTranslator {
+public:
+    GeminiStreamTranslator(std::string model, StreamOptions options) : model_(std::move(model)), options_(options) {}
+
+    void on_event(const http::SseEvent& event, std::string& out) override {
+        const json e = json::parse(event.data, nullptr, false);
+        if (!e.is_object()) return;
+        if (e.contains("error")) {
+            const json& err = e["error"];
+            out.append("data: ")
+                .append(openai::ApiError{0, "api_error", err.value("message", ""), {}, err.value("status", "")}.body())
+                .append("\n\n");
+            finished_ = true;
+            return;
+        }
+        if (!started_) {
+            id_ = e.value("responseId", "gemini");
+            chunks_.identify("chatcmpl-" + id_, e.value("modelVersion", model_));
+            chunks_.delta(out, {{"role", "assistant"}, {"content", ""}});
+            started_ = true;
+        }
+        if (e.contains("usageMetadata")) usage_ = usage_of(e["usageMetadata"]);
+        const json& candidates = e.value("candidates", json::array());
+        if (candidates.empty()) {
+            if (e.contains("promptFeedback") && e["promptFeedback"].contains("blockReason")) finish_ = "content_filter";
+            return;
+        }
+        const json& c = candidates[0];
+        Parts parts = read_parts(c, "call_" + id_, tool_calls_);
+        if (!parts.reasoning.empty()) chunks_.delta(out, {{"reasoning_content", parts.reasoning}});
+        if (!parts.text.empty()) chunks_.delta(out, {{"content", parts.text}});
+        if (!parts.tool_calls.empty()) {
+            tool_calls_ += static_cast<int>(parts.tool_calls.size());
+            chunks_.delta(out, {{"tool_calls", std::move(parts.tool_calls)}});
+        }
+        if (c.contains("finishReason")) finish_ = finish_reason(c["finishReason"].get<std::string>(), tool_calls_ > 0);
+    }
+
+    // Gemini has no closing event: the stream's end is the end of the HTTP body.
+    void on_end(std::string& out) override {
+        if (finished_ || finish_.empty()) return;
+        chunks_.delta(out, json::object(), finish_);
+        if (options_.include_usage) chunks_.usage(out, usage_);
+        openai::ChunkWriter::done(out);
+        finished_ = true;
+    }
+
+    bool finished() const override { return finished_; }
+
+private:
+    std::string model_;
+    StreamOptions options_;
+    openai::ChunkWriter chunks_;
+    openai::Usage usage_;
+    std::string id_;
+    std::string finish_;
+    int tool_calls_ = 0;
+    bool started_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace
+
+http::Request GeminiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
+                                            const catalog::Model& model) const {
+    const json in = json::parse(body, nullptr, false);
+    json out;
+    json system;
+    out["contents"] = translate_messages(in.value("messages", json::array()), system);
+    if (!system.is_null()) out["systemInstruction"] = system;
+
+    json gen = json::object();
+    if (in.contains("temperature") && in["temperature"].is_number()) gen["temperature"] = in["temperature"];
+    if (in.contains("top_p") && in["top_p"].is_number()) gen["topP"] = in["top_p"];
+    if (request.max_tokens) gen["maxOutputTokens"] = *request.max_tokens;
+    if (in.contains("stop") && !in["stop"].is_null()) {
+        gen["stopSequences"] = in["stop"].is_string() ? json::array({in["stop"]}) : in["stop"];
+    }
+    if (in.contains("n") && in["n"].is_number_integer()) gen["candidateCount"] = in["n"];
+    if (in.contains("seed") && in["seed"].is_number_integer()) gen["seed"] = in["seed"];
+    const json& format = in.value("response_format", json::object());
+    if (format.value("type", "") == "json_object") gen["responseMimeType"] = "application/json";
+    if (format.value("type", "") == "json_schema") {
+        gen["responseMimeType"] = "application/json";
+        gen["responseJsonSchema"] = format.value("json_schema", json::object()).value("schema", json::object());
+    }
+    if (!gen.empty()) out["generationConfig"] = std::move(gen);
+
+    if (in.contains("tools") && in["tools"].is_array() && !in["tools"].empty()) {
+        json declarations = json::array();
+        for (const auto& t : in["tools"]) {
+            const json& f = t.value("function", json::object());
+            json d = {{"name", f.value("name", "")}};
+            if (f.contains("description")) d["description"] = f["description"];
+            if (f.contains("parameters")) d["parametersJsonSchema"] = f["parameters"];
+            declarations.push_back(std::move(d));
+        }
+        out["tools"] = json::array({{{"functionDeclarations", std::move(declarations)}}});
+        out["toolConfig"] = translate_tool_config(in.value("tool_choice", json()));
+    }
+
+    const catalog::Provider& p = *model.provider;
+    const std::string method = request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
+    http::Request up{http::Verb::post, p.endpoint.base_path + "/models/" + model.upstream_model + method, 11};
+    up.set(http::bhttp::field::content_type, "application/json");
+    if (!p.api_key.empty()) up.set("x-goog-api-key", p.api_key);
+    for (const auto& [name, value] : p.headers) up.set(name, value);
+    up.body() = out.dump(-1, ' ', false, json::error_handler_t::replace);
+    return up;
+}
+
+std::string GeminiProtocol::translate_response(std::string body, const catalog::Model& model) const {
+    const json in = json::parse(body, nullptr, false);
+    const std::string id = in.value("responseId", "gemini");
+    const json& candidates = in.value("candidates", json::array());
+    json message = {{"role", "assistant"}, {"content", ""}};
+    std::string finish = "content_filter";  // no candidate at all: the prompt was blocked
+    if (!candidates.empty()) {
+        Parts parts = read_parts(candidates[0], "call_" + id, 0);
+        for (auto& call : parts.tool_calls) call.erase("index");
+        const bool has_tools = !parts.tool_calls.empty();
+        message["content"] = parts.text.empty() && has_tools ? json() : json(parts.text);
+        if (!parts.reasoning.empty()) message["reasoning_content"] = parts.reasoning;
+        if (has_tools) message["tool_calls"] = std::move(parts.tool_calls);
+        finish = finish_reason(candidates[0].value("finishReason", "STOP"), has_tools);
+    }
+    return openai::completion("chatcmpl-" + id, in.value("modelVersion", model.upstream_model), message, finish,
+                              usage_of(in.value("usageMetadata", json::object())))
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::unique_ptr<StreamTranslator> GeminiProtocol::stream_translator(const catalog::Model& model,
+                                                                    const StreamOptions& options) const {
+    return std::make_unique<GeminiStreamTranslator>(model.upstream_model, options);
+}
+
+openai::ApiError GeminiProtocol::translate_error(unsigned status, std::string_view body,
+                                                 const catalog::Model& model) const {
+    openai::ApiError e = openai::from_upstream(status, "", model.id);
+    const json in = json::parse(body, nullptr, false);
+    const json err = in.is_object() ? in.value("error", json::object()) : json::object();
+    const std::string state = err.value("status", "");
+    const std::string message = err.value("message", "");
+    if (!message.empty() && e.status != 502) e.message = message;
+    if (state == "RESOURCE_EXHAUSTED") {
+        e.code = "rate_limit_exceeded";
+        e.type = "rate_limit_error";
+    } else if (state == "INVALID_ARGUMENT" && message.find("token") != std::string::npos &&
+               message.find("exceed") != std::string::npos) {
+        e.code = "context_length_exceeded";
+        e.param = "messages";
+    } else if (!state.empty() && e.status != 502) {
+        e.code = state;
+    }
+    return e;
+}
+
+}  // namespace gaterouter::providers

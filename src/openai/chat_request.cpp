@@ -1,6 +1,8 @@
 #include "gaterouter/openai/chat_request.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 namespace gaterouter::openai {
 namespace {
@@ -32,37 +34,72 @@ std::optional<std::int64_t> as_integer(const JsonValue& v) {
     return n;
 }
 
-std::optional<ApiError> check_messages(const JsonValue& messages, std::size_t& count) {
+// Bytes of text the model will read in one message's content (a string, or text parts); image parts are
+// counted apart, since a base64 image's bytes say nothing about its token cost.
+void measure_content(const JsonValue& content, ChatRequest& out, std::size_t& text_bytes) {
+    if (content.type == JsonType::string) {
+        text_bytes += content.raw.size();
+        return;
+    }
+    for_each_element(content, [&](const JsonValue& part) {
+        for_each_member(part, [&](std::string_view key, const JsonValue& v) {
+            if (key_equals(key, "text")) text_bytes += v.raw.size();
+            if (key_equals(key, "type") && v.raw == "\"image_url\"") {
+                out.has_images = true;
+                ++out.image_count;
+            }
+            return true;
+        });
+        return true;
+    });
+}
+
+std::optional<ApiError> read_messages(ChatRequest& out, std::size_t& text_bytes) {
+    const JsonValue& messages = out.messages;
     if (messages.type != JsonType::array) return wrong_type("messages", "an array", messages.type);
     std::optional<ApiError> problem;
-    count = 0;
+    std::size_t index = 0;
+    const auto where = [&index] { return "messages[" + std::to_string(index) + "]"; };
     for_each_element(messages, [&](const JsonValue& m) {
-        const std::string where = "messages[" + std::to_string(count) + "]";
-        ++count;
         if (m.type != JsonType::object) {
-            problem = wrong_type(where, "an object", m.type);
+            problem = wrong_type(where(), "an object", m.type);
             return false;
         }
         bool has_role = false;
         for_each_member(m, [&](std::string_view key, const JsonValue& v) {
-            if (!key_equals(key, "role")) return true;
-            has_role = true;
-            if (v.type != JsonType::string) problem = wrong_type(where + ".role", "a string", v.type);
-            return false;
+            if (key_equals(key, "role")) {
+                has_role = true;
+                if (v.type != JsonType::string) problem = wrong_type(where() + ".role", "a string", v.type);
+            } else if (key_equals(key, "content")) {
+                measure_content(v, out, text_bytes);
+            } else if (key_equals(key, "tool_calls")) {
+                text_bytes += v.raw.size();
+            }
+            return !problem;
         });
         if (!problem && !has_role) {
-            problem = invalid_request("Missing required parameter: '" + where + ".role'.", where + ".role",
+            problem = invalid_request("Missing required parameter: '" + where() + ".role'.", where() + ".role",
                                       "missing_required_parameter");
         }
+        ++index;
         return !problem;
     });
-    if (!problem && count == 0) {
+    out.message_count = index;
+    if (!problem && index == 0) {
         problem = invalid_request("'messages' must contain at least one message.", "messages", "empty_array");
     }
     return problem;
 }
 
 }  // namespace
+
+std::uint32_t estimate_prompt_tokens(std::size_t text_bytes, std::size_t tools_bytes, std::size_t messages,
+                                     std::size_t images) {
+    // About four bytes of English (or JSON) per token for the tokenizers in use; a few tokens of framing per
+    // message; a high-detail image tile budget per image. An estimate for routing, not for billing.
+    const std::size_t tokens = (text_bytes + tools_bytes + 3) / 4 + 4 * messages + 3 + 1100 * images;
+    return static_cast<std::uint32_t>(std::min<std::size_t>(tokens, UINT32_MAX));
+}
 
 std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& out) {
     out = ChatRequest{};
@@ -104,6 +141,18 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
             } else if (v.type != JsonType::null) {
                 problem = wrong_type("stream_options", "an object", v.type);
             }
+        } else if (key_equals(key, "tools")) {
+            if (v.type == JsonType::array) {
+                out.tools_bytes = v.raw.size();
+                out.wants_tools = v.raw.find('{') != std::string_view::npos;  // a non-empty list
+            } else if (v.type != JsonType::null) {
+                problem = wrong_type("tools", "an array", v.type);
+            }
+        } else if (key_equals(key, "response_format")) {
+            for_each_member(v, [&](std::string_view k, const JsonValue& t) {
+                if (key_equals(k, "type")) out.json_mode = t.raw == "\"json_object\"" || t.raw == "\"json_schema\"";
+                return true;
+            });
         } else if (key_equals(key, "max_tokens") || key_equals(key, "max_completion_tokens")) {
             if (v.type == JsonType::null) return true;
             const bool newer = key_equals(key, "max_completion_tokens");
@@ -124,7 +173,10 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
     if (!has_messages) {
         return invalid_request("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
     }
-    return check_messages(out.messages, out.message_count);
+    std::size_t text_bytes = 0;
+    if (auto bad = read_messages(out, text_bytes)) return bad;
+    out.estimated_prompt_tokens = estimate_prompt_tokens(text_bytes, out.tools_bytes, out.message_count, out.image_count);
+    return std::nullopt;
 }
 
 }  // namespace gaterouter::openai

@@ -22,7 +22,19 @@ struct ChatRequest {
     std::optional<std::int64_t> max_tokens;  // max_completion_tokens, or the older max_tokens
     JsonValue messages;
     std::size_t message_count = 0;
+
+    // What the request needs of a model, for the capability checks before routing.
+    bool wants_tools = false;  // a non-empty `tools` list
+    bool has_images = false;   // an image_url content part
+    bool json_mode = false;    // response_format json_object or json_schema
+    std::size_t image_count = 0;
+    std::size_t tools_bytes = 0;
+    std::uint32_t estimated_prompt_tokens = 0;
 };
+
+// A fast approximation of a prompt's tokens (no tokenizer): see the comment in the implementation.
+std::uint32_t estimate_prompt_tokens(std::size_t text_bytes, std::size_t tools_bytes, std::size_t messages,
+                                     std::size_t images);
 
 // Fills `out` from `body`; on bad input returns the 400 error to send (with the offending param named).
 std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& out);

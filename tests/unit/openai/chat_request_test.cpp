@@ -70,3 +70,35 @@ TEST(ChatRequest, RejectsBodiesThatAreNotJsonObjects) {
     }
     EXPECT_EQ(parse("{bad")->code, "invalid_json");
 }
+
+TEST(ChatRequest, TellsWhatTheRequestNeedsOfAModel) {
+    const std::string body = R"({"model":"m","messages":[
+        {"role":"system","content":"You are terse."},
+        {"role":"user","content":[{"type":"text","text":"What is in this picture?"},
+                                  {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}],
+        "tools":[{"type":"function","function":{"name":"f","parameters":{}}}],
+        "response_format":{"type":"json_object"}})";
+    ChatRequest r;
+    ASSERT_FALSE(parse_chat_request(body, r));
+    EXPECT_TRUE(r.wants_tools);
+    EXPECT_TRUE(r.has_images);
+    EXPECT_TRUE(r.json_mode);
+    EXPECT_EQ(r.image_count, 1u);
+    EXPECT_GT(r.estimated_prompt_tokens, 1100u);  // the image budget, plus the text
+    EXPECT_LT(r.estimated_prompt_tokens, 1200u);
+
+    ChatRequest plain;
+    ASSERT_FALSE(parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[],)"
+                                    R"("response_format":{"type":"text"}})",
+                                    plain));
+    EXPECT_FALSE(plain.wants_tools);
+    EXPECT_FALSE(plain.has_images);
+    EXPECT_FALSE(plain.json_mode);
+}
+
+TEST(ChatRequest, EstimatesPromptTokensFromTextLength) {
+    const std::string text(40000, 'a');  // ~10 000 tokens
+    ChatRequest r;
+    ASSERT_FALSE(parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":")" + text + "\"}]}", r));
+    EXPECT_NEAR(r.estimated_prompt_tokens, 10000.0, 50.0);
+}

@@ -52,6 +52,13 @@ struct ProviderConfig {
     int line = 0;  // where it was declared, for messages from later stages
 };
 
+// The task types the classifier tells apart; quality priors are given per task type.
+inline constexpr const char* kTaskTypes[] = {"chat",        "classification", "summarization",
+                                             "extraction",  "translation",    "code",
+                                             "math",        "reasoning",      "creative"};
+// What a model can do, as named in the catalog.
+inline constexpr const char* kCapabilities[] = {"tools", "vision", "json", "streaming", "reasoning", "embeddings"};
+
 struct ModelConfig {
     std::string id;  // public id the client names
     std::string provider;
@@ -59,6 +66,11 @@ struct ModelConfig {
     double input_price_per_mtok = 0.0;   // USD per million input tokens
     double output_price_per_mtok = 0.0;  // USD per million output tokens
     std::uint32_t context_window = 0;    // tokens; 0: unknown
+    std::uint32_t max_output_tokens = 0;  // tokens; 0: unknown
+    // Names from kCapabilities. A model declared without the key gets tools, json and streaming.
+    std::vector<std::string> capabilities;
+    std::map<std::string, double> quality;  // task type → prior in [0, 1]
+    std::string source;  // the file it came from (the main config or the catalog)
     int line = 0;
 };
 
@@ -74,6 +86,7 @@ struct Config {
     std::vector<ProviderConfig> providers;
     std::vector<ModelConfig> models;
     std::vector<ApiKeyConfig> api_keys;  // empty: the gateway is open (a warning is logged)
+    std::string catalog_path;  // `catalog:` — models file merged under the main file's own models
     std::string source_path;
 };
 

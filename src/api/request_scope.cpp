@@ -11,7 +11,7 @@ std::int64_t micros(RequestScope::Clock::duration d) {
 }  // namespace
 
 RequestScope::RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log)
-    : request_(request), out_(out), log_(log) {
+    : request_(request), out_(out), log_(log), bytes_in_(request.body().size()) {
     const auto it = request.find("x-request-id");
     id_ = it == request.end() ? obs::new_request_id() : obs::request_id_from(it->value());
 }
@@ -28,7 +28,7 @@ RequestScope::~RequestScope() {
     r.latency_us = micros(end - start_);
     r.ttfb_us = ttfb_ == Clock::time_point{} ? -1 : micros(ttfb_ - start_);
     r.overhead_us = micros(end - start_ - upstream_wait_);
-    r.bytes_in = request_.body().size();
+    r.bytes_in = bytes_in_;
     r.bytes_out = out_.bytes_sent();
     r.error_code = error_code_;
     log_.write(r);

@@ -60,6 +60,7 @@ private:
     std::string model_;
     std::string upstream_;
     std::string error_code_;
+    std::uint64_t bytes_in_;  // taken at the start: the body may be moved on to the upstream
     Clock::time_point start_ = Clock::now();
     Clock::time_point ttfb_{};
     Clock::duration upstream_wait_{};

@@ -28,6 +28,8 @@ public:
     // A handler that knows the connection must not be reused (e.g. it stopped reading the body) says so.
     void close_after() { keep_alive_ = false; }
     Status status() const { return status_; }
+    // The connection itself, for the rare handler that must watch or cut it (the simulator's fault injection).
+    beast::tcp_stream& stream() { return stream_; }
     std::uint64_t bytes_sent() const { return bytes_sent_; }
 
 private:

@@ -14,6 +14,17 @@ std::optional<openai::ApiError> check_api_key(const http::Request& request, cons
     return std::nullopt;
 }
 
+catalog::Needs needs_of(const openai::ChatRequest& chat) {
+    catalog::Needs needs;
+    if (chat.wants_tools) needs.capabilities |= catalog::kTools;
+    if (chat.has_images) needs.capabilities |= catalog::kVision;
+    if (chat.json_mode) needs.capabilities |= catalog::kJson;
+    if (chat.stream) needs.capabilities |= catalog::kStreaming;
+    needs.prompt_tokens = chat.estimated_prompt_tokens;
+    needs.max_output_tokens = static_cast<std::uint32_t>(std::min<std::int64_t>(chat.max_tokens.value_or(0), UINT32_MAX));
+    return needs;
+}
+
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model) {
     if (upstream::is_timeout(failure)) return openai::upstream_timeout(model, upstream::describe(failure));
     if (failure == upstream::Failure::protocol) return openai::upstream_bad_response(model, upstream::describe(failure));
@@ -29,6 +40,11 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
     scope.set_model(chat.model);
     const catalog::Model* model = services_.catalog->find_model(chat.model);
     if (model == nullptr) co_return co_await scope.fail(openai::model_not_found(chat.model));
+
+    if (const std::string unfit = model->unfit_for(needs_of(chat)); !unfit.empty()) {
+        co_return co_await scope.fail(openai::invalid_request("This request cannot be served: " + unfit + ".", "model",
+                                                              "model_not_capable"));
+    }
 
     const providers::ProviderRuntime& provider = services_.providers->of(*model->provider);
     scope.set_upstream(model->provider->name);

@@ -19,7 +19,10 @@ std::string models_body(const catalog::Catalog& catalog) {
                           {"upstream_model", m->upstream_model},
                           {"input_price_per_mtok", m->input_price_per_mtok},
                           {"output_price_per_mtok", m->output_price_per_mtok},
-                          {"context_window", m->context_window}}}});
+                          {"context_window", m->context_window},
+                          {"max_output_tokens", m->max_output_tokens},
+                          {"capabilities", catalog::capability_names(m->capabilities)},
+                          {"quality", m->quality}}}});
     }
     return nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump();
 }

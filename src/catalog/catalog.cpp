@@ -2,6 +2,61 @@
 
 namespace gaterouter::catalog {
 
+namespace {
+struct CapabilityName {
+    Capability bit;
+    const char* name;
+    const char* missing;  // how a refusal says the model lacks it
+};
+constexpr CapabilityName kCapabilityNames[] = {
+    {kTools, "tools", "does not support tools (function calling)"},
+    {kVision, "vision", "does not accept image inputs"},
+    {kJson, "json", "does not support JSON mode (response_format)"},
+    {kStreaming, "streaming", "does not support streaming"},
+    {kReasoning, "reasoning", "is not a reasoning model"},
+    {kEmbeddings, "embeddings", "is not an embeddings model"},
+};
+}  // namespace
+
+unsigned capability_bits(const std::vector<std::string>& names) {
+    unsigned bits = 0;
+    for (const auto& n : names) {
+        for (const auto& c : kCapabilityNames) {
+            if (n == c.name) bits |= c.bit;
+        }
+    }
+    return bits;
+}
+
+std::vector<std::string> capability_names(unsigned bits) {
+    std::vector<std::string> names;
+    for (const auto& c : kCapabilityNames) {
+        if ((bits & c.bit) != 0) names.emplace_back(c.name);
+    }
+    return names;
+}
+
+std::string Model::unfit_for(const Needs& needs) const {
+    for (const auto& c : kCapabilityNames) {
+        if ((needs.capabilities & c.bit) != 0 && !has(c.bit)) return "model '" + id + "' " + c.missing;
+    }
+    if (context_window != 0) {
+        const std::uint64_t wanted = std::uint64_t{needs.prompt_tokens} + needs.max_output_tokens;
+        if (wanted > context_window) {
+            return "model '" + id + "' has a context window of " + std::to_string(context_window) +
+                   " tokens, and this request needs about " + std::to_string(needs.prompt_tokens) +
+                   " for the prompt" +
+                   (needs.max_output_tokens != 0 ? " plus " + std::to_string(needs.max_output_tokens) + " to answer"
+                                                 : std::string());
+        }
+    }
+    if (max_output_tokens != 0 && needs.max_output_tokens > max_output_tokens) {
+        return "model '" + id + "' writes at most " + std::to_string(max_output_tokens) +
+               " tokens, and the request asks for " + std::to_string(needs.max_output_tokens);
+    }
+    return {};
+}
+
 Catalog::Catalog(const config::Config& config) {
     std::unordered_map<std::string, const Provider*> provider_by_name;
     for (const auto& pc : config.providers) {
@@ -23,6 +78,9 @@ Catalog::Catalog(const config::Config& config) {
         m->input_price_per_mtok = mc.input_price_per_mtok;
         m->output_price_per_mtok = mc.output_price_per_mtok;
         m->context_window = mc.context_window;
+        m->max_output_tokens = mc.max_output_tokens;
+        m->capabilities = capability_bits(mc.capabilities);
+        m->quality.insert(mc.quality.begin(), mc.quality.end());
         by_id_.emplace(m->id, m.get());
         models_.push_back(std::move(m));
     }

@@ -33,6 +33,9 @@ private:
 // Null when the request may pass (a valid key, or an open gateway); else the 401 to send.
 std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys);
 
+// What a chat request asks of the model that serves it.
+catalog::Needs needs_of(const openai::ChatRequest& chat);
+
 // The error for an upstream exchange that failed before any answer (502, or 504 for timeouts).
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model);
 

@@ -24,14 +24,41 @@ struct Provider {
     std::vector<std::pair<std::string, std::string>> headers;
 };
 
+enum Capability : unsigned {
+    kTools = 1u << 0,
+    kVision = 1u << 1,
+    kJson = 1u << 2,
+    kStreaming = 1u << 3,
+    kReasoning = 1u << 4,
+    kEmbeddings = 1u << 5,
+};
+
+// What one request asks of a model.
+struct Needs {
+    unsigned capabilities = 0;  // Capability bits
+    std::uint32_t prompt_tokens = 0;
+    std::uint32_t max_output_tokens = 0;  // 0: the client set no limit
+};
+
 struct Model {
     std::string id;
     const Provider* provider = nullptr;
     std::string upstream_model;
     double input_price_per_mtok = 0.0;
     double output_price_per_mtok = 0.0;
-    std::uint32_t context_window = 0;
+    std::uint32_t context_window = 0;     // 0: unknown, not checked
+    std::uint32_t max_output_tokens = 0;  // 0: unknown
+    unsigned capabilities = 0;
+    std::unordered_map<std::string, double> quality;  // task type → prior
+
+    bool has(Capability c) const { return (capabilities & c) != 0; }
+    // Why this model cannot serve a request with these needs; empty when it can.
+    std::string unfit_for(const Needs& needs) const;
 };
+
+// Capability names as in the catalog ("tools", "vision", ...), and back.
+unsigned capability_bits(const std::vector<std::string>& names);
+std::vector<std::string> capability_names(unsigned bits);
 
 class Catalog {
 public:

@@ -60,15 +60,14 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
     if (failure != upstream::Failure::none) co_return co_await scope.fail(upstream_failure(failure, model->id));
 
     if (response.status() < 200 || response.status() > 299) {
-        co_return co_await relay_error(scope, response, provider, *model);
+        co_return co_await relay_upstream_error(scope, response, provider, *model);
     }
     if (stream) co_return co_await relay_stream(scope, response, provider, *model, stream_options);
     co_await relay_whole(scope, response, provider, *model);
 }
 
-awaitable<void> ChatCompletionsHandler::relay_error(RequestScope& scope, upstream::Response& response,
-                                                    const providers::ProviderRuntime& provider,
-                                                    const catalog::Model& model) const {
+awaitable<void> relay_upstream_error(RequestScope& scope, upstream::Response& response,
+                                     const providers::ProviderRuntime& provider, const catalog::Model& model) {
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, 1024 * 1024));
     if (failure != upstream::Failure::none) body.clear();

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gaterouter/api/chat_completions.hpp"
+#include "gaterouter/api/embeddings.hpp"
 #include "gaterouter/api/handlers.hpp"
 #include "gaterouter/obs/request_id.hpp"
 
@@ -55,6 +56,7 @@ void add_routes(http::Router& router, const Services& services, upstream::Client
         return [&services, fn](http::Request& req, http::ResponseWriter& out) { return fn(services, req, out); };
     };
     router.add(http::Verb::post, "/v1/chat/completions", ChatCompletionsHandler(services, client));
+    router.add(http::Verb::post, "/v1/embeddings", EmbeddingsHandler(services, client));
     router.add(http::Verb::get, "/v1/models", bind(list_models));
     router.add(http::Verb::get, "/healthz", bind(healthz));
     router.add(http::Verb::get, "/readyz", bind(readyz));

@@ -216,6 +216,19 @@ private:
 
 }  // namespace
 
+namespace {
+
+http::Request gemini_post(const catalog::Model& model, const std::string& method) {
+    const catalog::Provider& p = *model.provider;
+    http::Request up{http::Verb::post, p.endpoint.base_path + "/models/" + model.upstream_model + method, 11};
+    up.set(http::bhttp::field::content_type, "application/json");
+    if (!p.api_key.empty()) up.set("x-goog-api-key", p.api_key);
+    for (const auto& [name, value] : p.headers) up.set(name, value);
+    return up;
+}
+
+}  // namespace
+
 http::Request GeminiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
                                             const catalog::Model& model) const {
     const json in = json::parse(body, nullptr, false);
@@ -254,14 +267,44 @@ http::Request GeminiProtocol::build_request(const openai::ChatRequest& request, 
         out["toolConfig"] = translate_tool_config(in.value("tool_choice", json()));
     }
 
-    const catalog::Provider& p = *model.provider;
-    const std::string method = request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent";
-    http::Request up{http::Verb::post, p.endpoint.base_path + "/models/" + model.upstream_model + method, 11};
-    up.set(http::bhttp::field::content_type, "application/json");
-    if (!p.api_key.empty()) up.set("x-goog-api-key", p.api_key);
-    for (const auto& [name, value] : p.headers) up.set(name, value);
+    http::Request up = gemini_post(model, request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
     up.body() = out.dump(-1, ' ', false, json::error_handler_t::replace);
     return up;
+}
+
+http::Request GeminiProtocol::build_embeddings_request(const EmbeddingsRequest& request, std::string&,
+                                                       const catalog::Model& model) const {
+    json requests = json::array();
+    for (const auto& text : request.inputs) {
+        json r = {{"model", "models/" + model.upstream_model}, {"content", {{"parts", json::array({{{"text", text}}})}}}};
+        if (request.dimensions > 0) r["outputDimensionality"] = request.dimensions;
+        requests.push_back(std::move(r));
+    }
+    http::Request up = gemini_post(model, ":batchEmbedContents");
+    up.body() = json{{"requests", std::move(requests)}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    return up;
+}
+
+std::string GeminiProtocol::translate_embeddings_response(std::string body, const EmbeddingsRequest& request,
+                                                          const catalog::Model& model) const {
+    const json in = json::parse(body, nullptr, false);
+    json data = json::array();
+    int index = 0;
+    for (const auto& e : in.value("embeddings", json::array())) {
+        const std::vector<float> values = e.value("values", std::vector<float>{});
+        json item = {{"object", "embedding"}, {"index", index++}};
+        item["embedding"] = request.base64 ? json(encode_embedding_base64(values)) : json(values);
+        data.push_back(std::move(item));
+    }
+    // Gemini reports no usage for embeddings: the same estimate the gateway routes with.
+    std::size_t bytes = 0;
+    for (const auto& text : request.inputs) bytes += text.size();
+    const auto tokens = static_cast<std::int64_t>((bytes + 3) / 4);
+    return json{{"object", "list"},
+                {"data", std::move(data)},
+                {"model", model.id},
+                {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}}
+        .dump();
 }
 
 std::string GeminiProtocol::translate_response(std::string body, const catalog::Model& model) const {

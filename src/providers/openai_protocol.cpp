@@ -17,20 +17,53 @@ private:
 
 }  // namespace
 
-http::Request OpenAiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
-                                            const catalog::Model& model) const {
+namespace {
+
+http::Request post(const catalog::Model& model, const std::string& path, bool stream) {
     const catalog::Provider& p = *model.provider;
-    http::Request up{http::Verb::post, p.endpoint.base_path + "/chat/completions", 11};
+    http::Request up{http::Verb::post, p.endpoint.base_path + path, 11};
     up.set(http::bhttp::field::content_type, "application/json");
-    up.set(http::bhttp::field::accept, request.stream ? "text/event-stream" : "application/json");
+    up.set(http::bhttp::field::accept, stream ? "text/event-stream" : "application/json");
     if (!p.api_key.empty()) up.set(http::bhttp::field::authorization, "Bearer " + p.api_key);
     for (const auto& [name, value] : p.headers) up.set(name, value);
-    if (model.upstream_model == request.model) {
-        up.body() = std::move(body);
-    } else {
-        up.body() = openai::splice(request.body, request.model_value.raw, openai::quote_json(model.upstream_model));
-    }
     return up;
+}
+
+// The client's body with only the model name changed, in place; moved through untouched when the names agree.
+std::string with_upstream_model(std::string& body, std::string_view model_value, std::string_view client_model,
+                                const catalog::Model& model) {
+    if (model.upstream_model == client_model) return std::move(body);
+    return openai::splice(body, model_value, openai::quote_json(model.upstream_model));
+}
+
+}  // namespace
+
+http::Request OpenAiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
+                                            const catalog::Model& model) const {
+    http::Request up = post(model, "/chat/completions", request.stream);
+    up.body() = with_upstream_model(body, request.model_value.raw, request.model, model);
+    return up;
+}
+
+http::Request OpenAiProtocol::build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
+                                                       const catalog::Model& model) const {
+    http::Request up = post(model, "/embeddings", false);
+    openai::JsonSyntaxError ignored;
+    const auto root = openai::scan_json(body, ignored);
+    std::string_view model_value;
+    if (root) {
+        openai::for_each_member(*root, [&](std::string_view key, const openai::JsonValue& v) {
+            if (openai::key_equals(key, "model")) model_value = v.raw;
+            return model_value.empty();
+        });
+    }
+    up.body() = model_value.empty() ? std::move(body) : with_upstream_model(body, model_value, request.model, model);
+    return up;
+}
+
+std::string OpenAiProtocol::translate_embeddings_response(std::string body, const EmbeddingsRequest&,
+                                                          const catalog::Model&) const {
+    return body;
 }
 
 std::string OpenAiProtocol::translate_response(std::string body, const catalog::Model&) const { return body; }

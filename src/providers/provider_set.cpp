@@ -25,6 +25,7 @@ ProviderSet::ProviderSet(const catalog::Catalog& catalog) {
             throw std::invalid_argument("provider '" + p->name + "': the '" + p->kind +
                                         "' protocol is not available in this build");
         }
+        rt->embeddings = dynamic_cast<const EmbeddingsProtocol*>(rt->chat.get());
         by_provider_.emplace(p.get(), std::move(rt));
     }
 }

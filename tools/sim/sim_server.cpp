@@ -58,6 +58,18 @@ Answer make_answer(const ChatCall& call, const Knobs& k) {
     return a;
 }
 
+// A deterministic 8-dimensional embedding of a text, so tests can compare what they get.
+std::vector<float> embed(const std::string& text, std::size_t dims) {
+    std::vector<float> v(dims);
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    for (std::size_t i = 0; i < dims; ++i) {
+        h = h * 6364136223846793005ULL + 1442695040888963407ULL;
+        v[i] = static_cast<float>(static_cast<double>(h >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+    }
+    return v;
+}
+
 }  // namespace
 
 SimServer::SimServer(KnobStore& knobs, std::function<std::pair<std::size_t, std::uint64_t>()> connections)
@@ -75,8 +87,19 @@ void SimServer::add_routes(http::Router& router) {
     router.add(Verb::post, "/v1/chat/completions", chat(*openai_));
     router.add(Verb::post, "/chat/completions", chat(*openai_));
     router.add(Verb::post, "/v1/messages", chat(*anthropic_));
-    router.add_prefix(Verb::post, "/v1beta/models/", chat(*gemini_));
-    router.add_prefix(Verb::post, "/v1/models/", chat(*gemini_));
+    router.add(Verb::post, "/v1/embeddings", [this](http::Request& req, http::ResponseWriter& out) {
+        return serve_embeddings(req, out, false);
+    });
+    // Gemini puts the method in the path: .../models/<model>:generateContent, :batchEmbedContents, ...
+    const auto gemini = [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
+        if (req.target().find("EmbedContents") != std::string_view::npos ||
+            req.target().find(":embedContent") != std::string_view::npos) {
+            co_return co_await serve_embeddings(req, out, true);
+        }
+        co_await serve_chat(*gemini_, req, out);
+    };
+    router.add_prefix(Verb::post, "/v1beta/models/", gemini);
+    router.add_prefix(Verb::post, "/v1/models/", gemini);
 
     router.add(Verb::get, "/v1/models", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
         json data = json::array();
@@ -208,6 +231,58 @@ awaitable<void> SimServer::serve_chat(const Dialect& dialect, http::Request& req
     auto res = json_response(http::Status::ok, dialect.whole(answer));
     res.set("x-sim-model", call.model);
     co_await out.send(std::move(res));
+}
+
+awaitable<void> SimServer::serve_embeddings(http::Request& request, http::ResponseWriter& out, bool gemini) {
+    const json body = json::parse(request.body(), nullptr, false);
+    std::vector<std::string> texts;
+    std::string model;
+    std::size_t dims = 8;
+    if (gemini) {
+        const std::string_view path = http::path_of(request.target());
+        const auto at = path.find("/models/"), colon = path.rfind(':');
+        if (at != std::string_view::npos && colon != std::string_view::npos && colon > at + 8) {
+            model = std::string(path.substr(at + 8, colon - at - 8));
+        }
+        const json requests = body.is_object() && body.contains("requests") ? body["requests"] : json::array({body});
+        for (const auto& r : requests) {
+            for (const auto& part : r.value("content", json::object()).value("parts", json::array())) {
+                texts.push_back(part.value("text", ""));
+            }
+            if (r.contains("outputDimensionality")) dims = r["outputDimensionality"].get<std::size_t>();
+        }
+    } else if (body.is_object()) {
+        model = body.value("model", "");
+        const json& input = body.value("input", json());
+        if (input.is_string()) texts.push_back(input.get<std::string>());
+        if (input.is_array()) {
+            for (const auto& i : input) texts.push_back(i.is_string() ? i.get<std::string>() : i.dump());
+        }
+        if (body.contains("dimensions") && body["dimensions"].is_number_integer()) dims = body["dimensions"].get<std::size_t>();
+    }
+    if (model.empty() || texts.empty() || dims == 0 || dims > 4096) {
+        co_await out.send(json_response(http::Status::bad_request,
+                                        (gemini ? gemini_ : openai_)->error_body(400, "expected a model and some input")));
+        co_return;
+    }
+    record(request, model);
+    json result;
+    if (gemini) {
+        json embeddings = json::array();
+        for (const auto& t : texts) embeddings.push_back({{"values", embed(t, dims)}});
+        result = {{"embeddings", std::move(embeddings)}};
+    } else {
+        json data = json::array();
+        int tokens = 0;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", embed(texts[i], dims)}});
+            tokens += std::max(1, static_cast<int>(texts[i].size() / 4));
+        }
+        result = {{"object", "list"}, {"data", std::move(data)}, {"model", model},
+                  {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
+    }
+    std::string text = result.dump();
+    co_await out.send(json_response(http::Status::ok, std::move(text)));
 }
 
 awaitable<void> SimServer::stream_answer(const Dialect& dialect, const Answer& answer, const Knobs& k,

@@ -39,6 +39,8 @@ public:
 
 private:
     awaitable<void> serve_chat(const Dialect& dialect, http::Request& request, http::ResponseWriter& out);
+    // OpenAI's /v1/embeddings, or Gemini's :batchEmbedContents / :embedContent.
+    awaitable<void> serve_embeddings(http::Request& request, http::ResponseWriter& out, bool gemini);
     awaitable<void> stream_answer(const Dialect& dialect, const Answer& answer, const Knobs& knobs,
                                   http::ResponseWriter& out);
     bool admit(const std::string& model, int rpm_limit);

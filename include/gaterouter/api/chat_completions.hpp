@@ -20,8 +20,6 @@ private:
     awaitable<void> relay_stream(RequestScope& scope, upstream::Response& response,
                                  const providers::ProviderRuntime& provider, const catalog::Model& model,
                                  const providers::StreamOptions& options) const;
-    awaitable<void> relay_error(RequestScope& scope, upstream::Response& response,
-                                const providers::ProviderRuntime& provider, const catalog::Model& model) const;
 
     static awaitable<error_code> start_stream(RequestScope& scope, const catalog::Model& model);
     static awaitable<void> end_stream_with_error(RequestScope& scope, const openai::ApiError& error);
@@ -35,6 +33,10 @@ std::optional<openai::ApiError> check_api_key(const http::Request& request, cons
 
 // What a chat request asks of the model that serves it.
 catalog::Needs needs_of(const openai::ChatRequest& chat);
+
+// Reads an upstream's error response and sends the client the error it maps to.
+awaitable<void> relay_upstream_error(RequestScope& scope, upstream::Response& response,
+                                     const providers::ProviderRuntime& provider, const catalog::Model& model);
 
 // The error for an upstream exchange that failed before any answer (502, or 504 for timeouts).
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model);

@@ -6,10 +6,11 @@
 // on the next turn. Field by field: docs/providers.md.
 
 #include "gaterouter/providers/chat_protocol.hpp"
+#include "gaterouter/providers/embeddings_protocol.hpp"
 
 namespace gaterouter::providers {
 
-class GeminiProtocol final : public ChatProtocol {
+class GeminiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
 public:
     http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                 const catalog::Model& model) const override;
@@ -18,6 +19,12 @@ public:
                                                         const StreamOptions& options) const override;
     openai::ApiError translate_error(unsigned status, std::string_view body,
                                      const catalog::Model& model) const override;
+
+    // batchEmbedContents, one request per input.
+    http::Request build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
+                                           const catalog::Model& model) const override;
+    std::string translate_embeddings_response(std::string body, const EmbeddingsRequest& request,
+                                              const catalog::Model& model) const override;
 };
 
 }  // namespace gaterouter::providers

@@ -3,10 +3,11 @@
 // forwarded as the client sent it, with only the model name changed in place.
 
 #include "gaterouter/providers/chat_protocol.hpp"
+#include "gaterouter/providers/embeddings_protocol.hpp"
 
 namespace gaterouter::providers {
 
-class OpenAiProtocol final : public ChatProtocol {
+class OpenAiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
 public:
     http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                 const catalog::Model& model) const override;
@@ -15,6 +16,11 @@ public:
                                                         const StreamOptions& options) const override;
     openai::ApiError translate_error(unsigned status, std::string_view body,
                                      const catalog::Model& model) const override;
+
+    http::Request build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
+                                           const catalog::Model& model) const override;
+    std::string translate_embeddings_response(std::string body, const EmbeddingsRequest& request,
+                                              const catalog::Model& model) const override;
 };
 
 }  // namespace gaterouter::providers

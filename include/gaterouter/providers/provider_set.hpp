@@ -7,6 +7,7 @@
 
 #include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/providers/chat_protocol.hpp"
+#include "gaterouter/providers/embeddings_protocol.hpp"
 #include "gaterouter/upstream/client.hpp"
 
 namespace gaterouter::providers {
@@ -15,6 +16,7 @@ struct ProviderRuntime {
     const catalog::Provider* provider = nullptr;
     upstream::Origin origin;
     std::unique_ptr<ChatProtocol> chat;
+    const EmbeddingsProtocol* embeddings = nullptr;  // the same protocol object, when it has an embeddings API
 };
 
 class ProviderSet {

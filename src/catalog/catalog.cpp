@@ -37,6 +37,9 @@ std::vector<std::string> capability_names(unsigned bits) {
 }
 
 std::string Model::unfit_for(const Needs& needs) const {
+    if (has(kEmbeddings) && (needs.capabilities & kEmbeddings) == 0) {
+        return "model '" + id + "' is an embeddings model; use POST /v1/embeddings";
+    }
     for (const auto& c : kCapabilityNames) {
         if ((needs.capabilities & c.bit) != 0 && !has(c.bit)) return "model '" + id + "' " + c.missing;
     }

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "gaterouter/providers/embeddings_protocol.hpp"
+
 namespace gaterouter::sim {
 namespace {
 
@@ -275,7 +277,11 @@ awaitable<void> SimServer::serve_embeddings(http::Request& request, http::Respon
         json data = json::array();
         int tokens = 0;
         for (std::size_t i = 0; i < texts.size(); ++i) {
-            data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", embed(texts[i], dims)}});
+            const std::vector<float> values = embed(texts[i], dims);
+            const bool base64 = body.value("encoding_format", "float") == "base64";
+            data.push_back({{"object", "embedding"},
+                            {"index", i},
+                            {"embedding", base64 ? json(providers::encode_embedding_base64(values)) : json(values)}});
             tokens += std::max(1, static_cast<int>(texts[i].size() / 4));
         }
         result = {{"object", "list"}, {"data", std::move(data)}, {"model", model},

@@ -33,17 +33,27 @@ openai::ApiError upstream_failure(upstream::Failure failure, std::string_view mo
 
 awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
     RequestScope scope(request, out, *services_.access_log);
-    if (auto denied = check_api_key(request, *services_.keys)) co_return co_await scope.fail(*denied);
+    if (auto denied = check_api_key(request, *services_.keys)) {
+        co_await scope.fail(*denied);
+        co_return;
+    }
 
     openai::ChatRequest chat;
-    if (auto bad = openai::parse_chat_request(request.body(), chat)) co_return co_await scope.fail(*bad);
+    if (auto bad = openai::parse_chat_request(request.body(), chat)) {
+        co_await scope.fail(*bad);
+        co_return;
+    }
     scope.set_model(chat.model);
     const catalog::Model* model = services_.catalog->find_model(chat.model);
-    if (model == nullptr) co_return co_await scope.fail(openai::model_not_found(chat.model));
+    if (model == nullptr) {
+        co_await scope.fail(openai::model_not_found(chat.model));
+        co_return;
+    }
 
     if (const std::string unfit = model->unfit_for(needs_of(chat)); !unfit.empty()) {
-        co_return co_await scope.fail(openai::invalid_request("This request cannot be served: " + unfit + ".", "model",
+        co_await scope.fail(openai::invalid_request("This request cannot be served: " + unfit + ".", "model",
                                                               "model_not_capable"));
+        co_return;
     }
 
     const providers::ProviderRuntime& provider = services_.providers->of(*model->provider);
@@ -57,12 +67,19 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
     upstream::Response response;
     const upstream::Failure failure = co_await scope.upstream(
         client_.send(provider.origin, upstream_request, services_.upstream_timeouts, response));
-    if (failure != upstream::Failure::none) co_return co_await scope.fail(upstream_failure(failure, model->id));
+    if (failure != upstream::Failure::none) {
+        co_await scope.fail(upstream_failure(failure, model->id));
+        co_return;
+    }
 
     if (response.status() < 200 || response.status() > 299) {
-        co_return co_await relay_upstream_error(scope, response, provider, *model);
+        co_await relay_upstream_error(scope, response, provider, *model);
+        co_return;
     }
-    if (stream) co_return co_await relay_stream(scope, response, provider, *model, stream_options);
+    if (stream) {
+        co_await relay_stream(scope, response, provider, *model, stream_options);
+        co_return;
+    }
     co_await relay_whole(scope, response, provider, *model);
 }
 
@@ -79,7 +96,10 @@ awaitable<void> ChatCompletionsHandler::relay_whole(RequestScope& scope, upstrea
                                                     const catalog::Model& model) const {
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, services_.max_upstream_body_bytes));
-    if (failure != upstream::Failure::none) co_return co_await scope.fail(upstream_failure(failure, model.id));
+    if (failure != upstream::Failure::none) {
+        co_await scope.fail(upstream_failure(failure, model.id));
+        co_return;
+    }
 
     http::Response res{http::Status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
@@ -118,18 +138,28 @@ awaitable<void> ChatCompletionsHandler::relay_stream(RequestScope& scope, upstre
         }
         if (failure != upstream::Failure::none) {
             response.abandon();
-            if (!out.headers_sent()) co_return co_await scope.fail(upstream_failure(failure, model.id));
-            co_return co_await end_stream_with_error(scope, upstream_failure(failure, model.id));
+            if (!out.headers_sent()) {
+                co_await scope.fail(upstream_failure(failure, model.id));
+                co_return;
+            }
+            co_await end_stream_with_error(scope, upstream_failure(failure, model.id));
+            co_return;
         }
         if (!batch.empty() || piece.empty()) {
-            if (!out.headers_sent() && co_await start_stream(scope, model)) co_return response.abandon();
-            if (co_await out.write_chunk(batch)) co_return response.abandon();  // the client left: stop paying
+            error_code ec;
+            if (!out.headers_sent()) ec = co_await start_stream(scope, model);
+            if (!ec) ec = co_await out.write_chunk(batch);
+            if (ec) {  // the client left: stop the upstream, so no one pays for tokens no one reads
+                response.abandon();
+                co_return;
+            }
         }
         if (piece.empty()) break;
     }
     if (!translator->finished()) {
-        co_return co_await end_stream_with_error(
+        co_await end_stream_with_error(
             scope, openai::upstream_bad_response(model.id, "the stream ended before it was complete"));
+        co_return;
     }
     co_await out.finish_stream();
 }
@@ -142,12 +172,15 @@ awaitable<error_code> ChatCompletionsHandler::start_stream(RequestScope& scope, 
     head.set("x-gaterouter-provider", model.provider->name);
     scope.stamp(head);
     scope.first_byte();
-    co_return co_await scope.out().start_stream(std::move(head));
+    const error_code ec = co_await scope.out().start_stream(std::move(head));
+    co_return ec;
 }
 
-awaitable<void> ChatCompletionsHandler::end_stream_with_error(RequestScope& scope, const openai::ApiError& error) {
+awaitable<void> ChatCompletionsHandler::end_stream_with_error(RequestScope& scope, openai::ApiError error) {
     scope.note_error(error.code);
-    if (!co_await scope.out().write_chunk(http::sse_data(error.body()))) co_await scope.out().finish_stream();
+    const std::string event = http::sse_data(error.body());
+    const error_code ec = co_await scope.out().write_chunk(event);
+    if (!ec) co_await scope.out().finish_stream();
 }
 
 }  // namespace gaterouter::api

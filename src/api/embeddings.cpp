@@ -6,17 +6,28 @@ namespace gaterouter::api {
 
 awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
     RequestScope scope(request, out, *services_.access_log);
-    if (auto denied = check_api_key(request, *services_.keys)) co_return co_await scope.fail(*denied);
+    if (auto denied = check_api_key(request, *services_.keys)) {
+        co_await scope.fail(*denied);
+        co_return;
+    }
 
     providers::EmbeddingsRequest embeddings;
-    if (auto bad = providers::parse_embeddings_request(request.body(), embeddings)) co_return co_await scope.fail(*bad);
+    if (auto bad = providers::parse_embeddings_request(request.body(), embeddings)) {
+        co_await scope.fail(*bad);
+        co_return;
+    }
     scope.set_model(embeddings.model);
     const catalog::Model* model = services_.catalog->find_model(embeddings.model);
-    if (model == nullptr) co_return co_await scope.fail(openai::model_not_found(embeddings.model));
+    if (model == nullptr) {
+        co_await scope.fail(openai::model_not_found(embeddings.model));
+        co_return;
+    }
     const providers::ProviderRuntime& provider = services_.providers->of(*model->provider);
     if (!model->has(catalog::kEmbeddings) || provider.embeddings == nullptr) {
-        co_return co_await scope.fail(openai::invalid_request(
-            "The model '" + model->id + "' is not an embeddings model; see GET /v1/models.", "model", "model_not_capable"));
+        co_await scope.fail(openai::invalid_request(
+            "The model '" + model->id + "' is not an embeddings model; see GET /v1/models.", "model",
+            "model_not_capable"));
+        co_return;
     }
     scope.set_upstream(model->provider->name);
 
@@ -25,13 +36,20 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
     upstream::Response response;
     auto failure = co_await scope.upstream(
         client_.send(provider.origin, upstream_request, services_.upstream_timeouts, response));
-    if (failure != upstream::Failure::none) co_return co_await scope.fail(upstream_failure(failure, model->id));
+    if (failure != upstream::Failure::none) {
+        co_await scope.fail(upstream_failure(failure, model->id));
+        co_return;
+    }
     if (response.status() < 200 || response.status() > 299) {
-        co_return co_await relay_upstream_error(scope, response, provider, *model);
+        co_await relay_upstream_error(scope, response, provider, *model);
+        co_return;
     }
     std::string body;
     failure = co_await scope.upstream(response.read_all(body, services_.max_upstream_body_bytes));
-    if (failure != upstream::Failure::none) co_return co_await scope.fail(upstream_failure(failure, model->id));
+    if (failure != upstream::Failure::none) {
+        co_await scope.fail(upstream_failure(failure, model->id));
+        co_return;
+    }
     co_await scope.send_json(http::Status::ok,
                              provider.embeddings->translate_embeddings_response(std::move(body), embeddings, *model));
 }

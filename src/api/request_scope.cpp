@@ -45,7 +45,7 @@ awaitable<void> RequestScope::send_json(http::Status status, std::string body) {
     co_await out_.send(std::move(res));
 }
 
-awaitable<void> RequestScope::fail(const openai::ApiError& error) {
+awaitable<void> RequestScope::fail(openai::ApiError error) {
     note_error(error.code.empty() ? error.type : error.code);
     http::Response res{static_cast<http::Status>(error.status), 11};
     res.set(http::bhttp::field::content_type, "application/json");

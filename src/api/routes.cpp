@@ -32,7 +32,10 @@ namespace {
 
 awaitable<void> list_models(const Services& services, http::Request& request, http::ResponseWriter& out) {
     RequestScope scope(request, out, *services.access_log);
-    if (auto denied = check_api_key(request, *services.keys)) co_return co_await scope.fail(*denied);
+    if (auto denied = check_api_key(request, *services.keys)) {
+        co_await scope.fail(*denied);
+        co_return;
+    }
     co_await scope.send_json(http::Status::ok, services.models_body);
 }
 
@@ -44,7 +47,8 @@ awaitable<void> healthz(const Services& services, http::Request& request, http::
 awaitable<void> readyz(const Services& services, http::Request& request, http::ResponseWriter& out) {
     RequestScope scope(request, out, *services.access_log);
     if (services.draining.load(std::memory_order_relaxed)) {
-        co_return co_await scope.send_json(http::Status::service_unavailable, R"({"status":"draining"})");
+        co_await scope.send_json(http::Status::service_unavailable, R"({"status":"draining"})");
+        co_return;
     }
     co_await scope.send_json(http::Status::ok, R"({"status":"ready"})");
 }

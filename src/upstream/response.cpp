@@ -45,7 +45,8 @@ bool Response::done() const { return !exchange_ || exchange_->done(); }
 awaitable<Failure> Response::read_some(std::string_view& piece) {
     piece = {};
     if (!exchange_) co_return Failure::none;
-    co_return co_await exchange_->read_some(piece);
+    const Failure f = co_await exchange_->read_some(piece);
+    co_return f;
 }
 
 awaitable<Failure> Response::read_all(std::string& body, std::size_t limit) {

@@ -122,7 +122,7 @@ export function chat(gw, body, { key = TEST_KEY, headers = {}, path = '/v1/chat/
   return fetch(gw.url + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
     signal,
   });
 }

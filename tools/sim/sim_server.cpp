@@ -96,7 +96,8 @@ void SimServer::add_routes(http::Router& router) {
     const auto gemini = [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
         if (req.target().find("EmbedContents") != std::string_view::npos ||
             req.target().find(":embedContent") != std::string_view::npos) {
-            co_return co_await serve_embeddings(req, out, true);
+            co_await serve_embeddings(req, out, true);
+            co_return;
         }
         co_await serve_chat(*gemini_, req, out);
     };
@@ -312,7 +313,8 @@ awaitable<void> SimServer::stream_answer(const Dialect& dialect, const Answer& a
     for (std::size_t i = plan.first_content + plan.content_count; i < plan.events.size(); ++i) tail += plan.events[i];
 
     co_await pause(k.ttft_ms);
-    if (co_await out.start_stream(std::move(head))) {
+    error_code ec = co_await out.start_stream(std::move(head));
+    if (ec) {
         stats_.streams_aborted.fetch_add(1, std::memory_order_relaxed);
         co_return;
     }
@@ -327,12 +329,14 @@ awaitable<void> SimServer::stream_answer(const Dialect& dialect, const Answer& a
         std::string chunk = i == 0 ? std::move(lead) : std::string();
         if (i < plan.content_count) chunk += plan.events[plan.first_content + i];
         if (i + 1 >= plan.content_count) chunk += tail;
-        if (co_await out.write_chunk(chunk)) {
+        ec = co_await out.write_chunk(chunk);
+        if (ec) {
             stats_.streams_aborted.fetch_add(1, std::memory_order_relaxed);
             co_return;
         }
     }
-    if (co_await out.finish_stream()) {
+    ec = co_await out.finish_stream();
+    if (ec) {
         stats_.streams_aborted.fetch_add(1, std::memory_order_relaxed);
         co_return;
     }

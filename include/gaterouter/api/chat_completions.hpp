@@ -22,7 +22,7 @@ private:
                                  const providers::StreamOptions& options) const;
 
     static awaitable<error_code> start_stream(RequestScope& scope, const catalog::Model& model);
-    static awaitable<void> end_stream_with_error(RequestScope& scope, const openai::ApiError& error);
+    static awaitable<void> end_stream_with_error(RequestScope& scope, openai::ApiError error);
 
     const Services& services_;
     upstream::Client& client_;

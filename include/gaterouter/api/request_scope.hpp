@@ -42,7 +42,8 @@ public:
     }
 
     awaitable<void> send_json(http::Status status, std::string body);
-    awaitable<void> fail(const openai::ApiError& error);
+    // By value: coroutine arguments that refer to a caller's temporaries are fragile across suspension.
+    awaitable<void> fail(openai::ApiError error);
     // Records the moment the first response byte goes out.
     void first_byte() {
         if (ttfb_ == Clock::time_point{}) ttfb_ = Clock::now();

@@ -89,6 +89,7 @@ models:
   - { id: m-embed, provider: sim, upstream_model: embed-sim, capabilities: [embeddings] }
   - { id: m-gemini-embed, provider: sim-gemini, upstream_model: gemini-embed-sim, capabilities: [embeddings] }
   - { id: m-small-context, provider: sim, context_window: 100, capabilities: [streaming] }
+  - { id: m-slow, provider: sim, upstream_model: sim-slow }
 ${models}
 ${keys ? `api_keys:\n  - { name: test, sha256: "${sha256(TEST_KEY)}" }` : ''}
 `;

@@ -15,6 +15,11 @@ std::string ApiError::body() const {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+bool ApiError::retryable() const {
+    if (code == "upstream_auth_failed") return false;
+    return status == 429 || status == 408 || status >= 500;
+}
+
 namespace {
 ApiError make(unsigned status, std::string type, std::string message, std::string param = {},
               std::string code = {}) {

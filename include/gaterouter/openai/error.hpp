@@ -16,6 +16,9 @@ struct ApiError {
 
     // The JSON body: {"error":{...}}.
     std::string body() const;
+    // Whether another attempt — on another model or later — may succeed: rate limits, overload, server errors,
+    // unreachable or timed-out providers. Bad requests, context length and the gateway's own credentials: no.
+    bool retryable() const;
 };
 
 ApiError invalid_request(std::string message, std::string param = {}, std::string code = {});

@@ -49,3 +49,13 @@ TEST(ApiError, InvalidUtf8InAMessageDoesNotThrow) {
     const auto e = model_not_found("\xFF\xFE");
     EXPECT_TRUE(nlohmann::json::accept(e.body()));
 }
+
+TEST(ApiError, ClassifiesWhatIsWorthRetrying) {
+    EXPECT_TRUE(from_upstream(429, "", "m").retryable());
+    EXPECT_TRUE(from_upstream(503, "", "m").retryable());
+    EXPECT_TRUE(upstream_unreachable("m", "x").retryable());
+    EXPECT_TRUE(upstream_timeout("m", "x").retryable());
+    EXPECT_FALSE(from_upstream(400, R"({"error":{"code":"context_length_exceeded"}})", "m").retryable());
+    EXPECT_FALSE(from_upstream(401, "", "m").retryable());
+    EXPECT_FALSE(invalid_request("x").retryable());
+}

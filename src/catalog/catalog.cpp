@@ -69,6 +69,7 @@ Catalog::Catalog(const config::Config& config) {
         config::parse_base_url(pc.base_url, p->endpoint);  // validated with the config
         p->api_key = pc.api_key;
         p->insecure_skip_verify = pc.insecure_skip_verify;
+        p->api_version = pc.api_version;
         p->headers.assign(pc.headers.begin(), pc.headers.end());
         provider_by_name[p->name] = p.get();
         providers_.push_back(std::move(p));

@@ -258,7 +258,13 @@ void read_log(Reader& r, const YAML::Node& node, LogConfig& out) {
     r.read(node, "log", "access_log", out.access_log);
 }
 
-bool is_known_kind(const std::string& kind) { return kind == "openai" || kind == "anthropic" || kind == "gemini"; }
+constexpr const char* kKinds[] = {"openai", "azure", "anthropic", "gemini"};
+constexpr const char* kDefaultAzureApiVersion = "2024-10-21";
+
+bool is_known_kind(const std::string& kind) {
+    return std::find_if(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return kind == k; }) !=
+           std::end(kKinds);
+}
 
 void read_providers(Reader& r, const YAML::Node& node, std::vector<ProviderConfig>& out) {
     if (!r.is_list(node, "providers")) return;
@@ -272,7 +278,9 @@ void read_providers(Reader& r, const YAML::Node& node, std::vector<ProviderConfi
                       "secrets do not belong in the file: put the key in an environment variable and name it "
                       "with api_key_env");
         }
-        r.check_keys(p, path, {"name", "kind", "base_url", "api_key_env", "insecure_skip_verify", "headers", "api_key"});
+        r.check_keys(p, path,
+                     {"name", "kind", "base_url", "api_key_env", "insecure_skip_verify", "headers", "api_version",
+                      "api_key"});
         ProviderConfig pc;
         pc.line = p.Mark().line + 1;
         r.read(p, path, "name", pc.name, true);
@@ -280,11 +288,13 @@ void read_providers(Reader& r, const YAML::Node& node, std::vector<ProviderConfi
         r.read(p, path, "base_url", pc.base_url, true);
         r.read(p, path, "api_key_env", pc.api_key_env);
         r.read(p, path, "insecure_skip_verify", pc.insecure_skip_verify);
+        r.read(p, path, "api_version", pc.api_version);
+        if (pc.kind == "azure" && pc.api_version.empty()) pc.api_version = kDefaultAzureApiVersion;
         if (!pc.name.empty() && !names.insert(pc.name).second) {
             r.problem(p["name"], path + ".name", "duplicate provider name '" + pc.name + "'");
         }
         if (!pc.kind.empty() && !is_known_kind(pc.kind)) {
-            r.problem(p["kind"], path + ".kind", "unknown kind '" + pc.kind + "' (known: openai, anthropic, gemini)");
+            r.problem(p["kind"], path + ".kind", "unknown kind '" + pc.kind + "' (known: openai, azure, anthropic, gemini)");
         }
         BaseUrl url;
         if (!pc.base_url.empty() && !parse_base_url(pc.base_url, url)) {

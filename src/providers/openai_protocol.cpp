@@ -19,16 +19,6 @@ private:
 
 namespace {
 
-http::Request post(const catalog::Model& model, const std::string& path, bool stream) {
-    const catalog::Provider& p = *model.provider;
-    http::Request up{http::Verb::post, p.endpoint.base_path + path, 11};
-    up.set(http::bhttp::field::content_type, "application/json");
-    up.set(http::bhttp::field::accept, stream ? "text/event-stream" : "application/json");
-    if (!p.api_key.empty()) up.set(http::bhttp::field::authorization, "Bearer " + p.api_key);
-    for (const auto& [name, value] : p.headers) up.set(name, value);
-    return up;
-}
-
 // The client's body with only the model name changed, in place; moved through untouched when the names agree.
 std::string with_upstream_model(std::string& body, std::string_view model_value, std::string_view client_model,
                                 const catalog::Model& model) {
@@ -38,16 +28,39 @@ std::string with_upstream_model(std::string& body, std::string_view model_value,
 
 }  // namespace
 
+http::Request OpenAiProtocol::post(const catalog::Model& model, std::string_view operation, bool stream) const {
+    const catalog::Provider& p = *model.provider;
+    std::string target = p.endpoint.base_path;
+    if (azure_) {
+        target.append("/deployments/").append(model.upstream_model).append("/").append(operation);
+        target.append("?api-version=").append(azure_->api_version);
+    } else {
+        target.append("/").append(operation);
+    }
+    http::Request up{http::Verb::post, target, 11};
+    up.set(http::bhttp::field::content_type, "application/json");
+    up.set(http::bhttp::field::accept, stream ? "text/event-stream" : "application/json");
+    if (!p.api_key.empty()) {
+        if (azure_) {
+            up.set("api-key", p.api_key);
+        } else {
+            up.set(http::bhttp::field::authorization, "Bearer " + p.api_key);
+        }
+    }
+    for (const auto& [name, value] : p.headers) up.set(name, value);
+    return up;
+}
+
 http::Request OpenAiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
                                             const catalog::Model& model) const {
-    http::Request up = post(model, "/chat/completions", request.stream);
+    http::Request up = post(model, "chat/completions", request.stream);
     up.body() = with_upstream_model(body, request.model_value.raw, request.model, model);
     return up;
 }
 
 http::Request OpenAiProtocol::build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
                                                        const catalog::Model& model) const {
-    http::Request up = post(model, "/embeddings", false);
+    http::Request up = post(model, "embeddings", false);
     openai::JsonSyntaxError ignored;
     const auto root = openai::scan_json(body, ignored);
     std::string_view model_value;

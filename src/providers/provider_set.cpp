@@ -8,8 +8,10 @@
 
 namespace gaterouter::providers {
 
-std::unique_ptr<ChatProtocol> make_chat_protocol(std::string_view kind) {
+std::unique_ptr<ChatProtocol> make_chat_protocol(const catalog::Provider& provider) {
+    const std::string& kind = provider.kind;
     if (kind == "openai") return std::make_unique<OpenAiProtocol>();
+    if (kind == "azure") return std::make_unique<OpenAiProtocol>(OpenAiProtocol::Azure{provider.api_version});
     if (kind == "anthropic") return std::make_unique<AnthropicProtocol>();
     if (kind == "gemini") return std::make_unique<GeminiProtocol>();
     return nullptr;
@@ -20,7 +22,7 @@ ProviderSet::ProviderSet(const catalog::Catalog& catalog) {
         auto rt = std::make_unique<ProviderRuntime>();
         rt->provider = p.get();
         rt->origin = upstream::Origin{p->endpoint.tls, p->endpoint.host, p->endpoint.port, !p->insecure_skip_verify};
-        rt->chat = make_chat_protocol(p->kind);
+        rt->chat = make_chat_protocol(*p);
         if (!rt->chat) {
             throw std::invalid_argument("provider '" + p->name + "': the '" + p->kind +
                                         "' protocol is not available in this build");

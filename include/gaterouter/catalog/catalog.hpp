@@ -21,6 +21,7 @@ struct Provider {
     config::BaseUrl endpoint;
     std::string api_key;  // never logged
     bool insecure_skip_verify = false;
+    std::string api_version;  // Azure OpenAI
     std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -47,6 +47,7 @@ struct ProviderConfig {
     std::string base_url;  // e.g. https://api.openai.com/v1
     std::string api_key_env;  // name of the environment variable; empty: no key sent
     std::string api_key;      // resolved from api_key_env at load time; never logged
+    std::string api_version;  // kind azure: the api-version query parameter
     bool insecure_skip_verify = false;
     std::map<std::string, std::string> headers;  // extra headers sent upstream
     int line = 0;  // where it was declared, for messages from later stages

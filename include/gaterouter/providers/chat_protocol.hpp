@@ -49,7 +49,7 @@ public:
                                              const catalog::Model& model) const = 0;
 };
 
-// The protocol for a provider `kind`; null for a kind no class speaks.
-std::unique_ptr<ChatProtocol> make_chat_protocol(std::string_view kind);
+// The protocol for a provider (by its `kind`); null for a kind no class speaks.
+std::unique_ptr<ChatProtocol> make_chat_protocol(const catalog::Provider& provider);
 
 }  // namespace gaterouter::providers

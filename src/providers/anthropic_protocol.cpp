@@ -3,6 +3,7 @@
 #include <map>
 
 #include "gaterouter/openai/completion.hpp"
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::providers {
 
@@ -21,8 +22,8 @@ bool split_data_url(const std::string& url, std::string& media_type, std::string
 }
 
 json image_block(const json& part) {
-    const json& image = part.value("image_url", json::object());
-    const std::string url = image.is_string() ? image.get<std::string>() : image.value("url", "");
+    const json& image = openai::field(part, "image_url");
+    const std::string url = image.is_string() ? image.get<std::string>() : openai::get_or(image, "url", "");
     std::string media_type, data;
     if (split_data_url(url, media_type, data)) {
         return {{"type", "image"}, {"source", {{"type", "base64"}, {"media_type", media_type}, {"data", data}}}};
@@ -39,9 +40,9 @@ json content_blocks(const json& content) {
     }
     if (!content.is_array()) return blocks;
     for (const auto& part : content) {
-        const std::string type = part.value("type", "");
+        const std::string type = openai::get_or(part, "type", "");
         if (type == "text") {
-            blocks.push_back({{"type", "text"}, {"text", part.value("text", "")}});
+            blocks.push_back({{"type", "text"}, {"text", openai::get_or(part, "text", "")}});
         } else if (type == "image_url") {
             blocks.push_back(image_block(part));
         }
@@ -55,16 +56,16 @@ std::string text_of(const json& content) {
     std::string text;
     if (content.is_array()) {
         for (const auto& part : content) {
-            if (part.value("type", "") != "text") continue;
+            if (openai::get_or(part, "type", "") != "text") continue;
             if (!text.empty()) text += "\n";
-            text += part.value("text", "");
+            text += openai::get_or(part, "text", "");
         }
     }
     return text;
 }
 
 json tool_input(const json& function) {
-    const std::string arguments = function.value("arguments", "");
+    const std::string arguments = openai::get_or(function, "arguments", "");
     json input = json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
     return input.is_object() ? input : json::object();
 }
@@ -84,8 +85,8 @@ json translate_messages(const json& in, json& system) {
     json messages = json::array();
     std::string system_text;
     for (const auto& m : in) {
-        const std::string role = m.value("role", "");
-        const json content = m.value("content", json());
+        const std::string role = openai::get_or(m, "role", "");
+        const json content = openai::field(m, "content");
         if (role == "system" || role == "developer") {
             if (!system_text.empty()) system_text += "\n\n";
             system_text += text_of(content);
@@ -98,18 +99,18 @@ json translate_messages(const json& in, json& system) {
                 for (const auto& b : m["gaterouter"]["thinking_blocks"]) blocks.push_back(b);
             }
             for (auto& b : content_blocks(content)) blocks.push_back(std::move(b));
-            for (const auto& call : m.value("tool_calls", json::array())) {
-                const json& function = call.value("function", json::object());
+            for (const auto& call : openai::field(m, "tool_calls")) {
+                const json& function = openai::field(call, "function");
                 blocks.push_back({{"type", "tool_use"},
-                                  {"id", call.value("id", "")},
-                                  {"name", function.value("name", "")},
+                                  {"id", openai::get_or(call, "id", "")},
+                                  {"name", openai::get_or(function, "name", "")},
                                   {"input", tool_input(function)}});
             }
             push_turn(messages, "assistant", std::move(blocks));
         } else if (role == "tool") {
             push_turn(messages, "user",
                       json::array({{{"type", "tool_result"},
-                                    {"tool_use_id", m.value("tool_call_id", "")},
+                                    {"tool_use_id", openai::get_or(m, "tool_call_id", "")},
                                     {"content", text_of(content)}}}));
         }
     }
@@ -123,7 +124,7 @@ json translate_tool_choice(const json& choice, bool parallel) {
         const std::string c = choice.get<std::string>();
         out = {{"type", c == "required" ? "any" : c == "none" ? "none" : "auto"}};
     } else if (choice.is_object()) {
-        out = {{"type", "tool"}, {"name", choice.value("function", json::object()).value("name", "")}};
+        out = {{"type", "tool"}, {"name", openai::get_or(openai::field(choice, "function"), "name", "")}};
     } else {
         out = {{"type", "auto"}};
     }
@@ -133,10 +134,10 @@ json translate_tool_choice(const json& choice, bool parallel) {
 
 // Anthropic has no response_format; the closest faithful thing is to say it in the system prompt.
 std::string json_mode_instruction(const json& format) {
-    const std::string type = format.value("type", "");
+    const std::string type = openai::get_or(format, "type", "");
     if (type == "json_object") return "Respond with a single valid JSON object and nothing else.";
     if (type == "json_schema") {
-        const json& schema = format.value("json_schema", json::object()).value("schema", json::object());
+        const json& schema = openai::field(openai::field(format, "json_schema"), "schema");
         return "Respond with a single valid JSON object that conforms to this JSON Schema, and nothing else:\n" +
                schema.dump();
     }
@@ -152,10 +153,10 @@ std::string finish_reason(const std::string& stop_reason) {
 
 openai::Usage usage_of(const json& u) {
     openai::Usage usage;
-    const auto cache_read = u.value("cache_read_input_tokens", std::int64_t{0});
+    const auto cache_read = openai::get_or<std::int64_t>(u, "cache_read_input_tokens", std::int64_t{0});
     usage.prompt_tokens =
-        u.value("input_tokens", std::int64_t{0}) + cache_read + u.value("cache_creation_input_tokens", std::int64_t{0});
-    usage.completion_tokens = u.value("output_tokens", std::int64_t{0});
+        openai::get_or<std::int64_t>(u, "input_tokens", std::int64_t{0}) + cache_read + openai::get_or<std::int64_t>(u, "cache_creation_input_tokens", std::int64_t{0});
+    usage.completion_tokens = openai::get_or<std::int64_t>(u, "output_tokens", std::int64_t{0});
     usage.cached_tokens = cache_read;
     return usage;
 }
@@ -167,22 +168,22 @@ public:
     void on_event(const http::SseEvent& event, std::string& out) override {
         const json e = json::parse(event.data, nullptr, false);
         if (!e.is_object()) return;
-        const std::string type = e.value("type", std::string(event.event));
+        const std::string type = openai::get_or(e, "type", std::string(event.event));
         if (type == "message_start") {
-            const json& m = e.value("message", json::object());
-            chunks_.identify(m.value("id", ""), m.value("model", ""));
-            usage_ = usage_of(m.value("usage", json::object()));
+            const json& m = openai::field(e, "message");
+            chunks_.identify(openai::get_or(m, "id", ""), openai::get_or(m, "model", ""));
+            usage_ = usage_of(openai::field(m, "usage"));
             chunks_.delta(out, {{"role", "assistant"}, {"content", ""}});
         } else if (type == "content_block_start") {
-            on_block_start(e.value("index", 0), e.value("content_block", json::object()), out);
+            on_block_start(openai::get_or<int>(e, "index", 0), openai::field(e, "content_block"), out);
         } else if (type == "content_block_delta") {
-            on_block_delta(e.value("index", 0), e.value("delta", json::object()), out);
+            on_block_delta(openai::get_or<int>(e, "index", 0), openai::field(e, "delta"), out);
         } else if (type == "content_block_stop") {
-            on_block_stop(e.value("index", 0), out);
+            on_block_stop(openai::get_or<int>(e, "index", 0), out);
         } else if (type == "message_delta") {
-            const json& u = e.value("usage", json::object());
+            const json& u = openai::field(e, "usage");
             if (u.contains("output_tokens")) usage_.completion_tokens = u["output_tokens"].get<std::int64_t>();
-            const json& d = e.value("delta", json::object());
+            const json& d = openai::field(e, "delta");
             if (d.contains("stop_reason") && d["stop_reason"].is_string()) {
                 chunks_.delta(out, json::object(), finish_reason(d["stop_reason"].get<std::string>()));
             }
@@ -191,9 +192,9 @@ public:
             openai::ChunkWriter::done(out);
             finished_ = true;
         } else if (type == "error") {
-            const json& err = e.value("error", json::object());
-            const auto api = openai::ApiError{0, err.value("type", "api_error"), err.value("message", ""), {},
-                                              err.value("type", "api_error")};
+            const json& err = openai::field(e, "error");
+            const auto api = openai::ApiError{0, openai::get_or(err, "type", "api_error"), openai::get_or(err, "message", ""), {},
+                                              openai::get_or(err, "type", "api_error")};
             out.append("data: ").append(api.body()).append("\n\n");
             finished_ = true;
         }
@@ -204,37 +205,37 @@ public:
 
 private:
     void on_block_start(int index, const json& block, std::string& out) {
-        const std::string type = block.value("type", "");
+        const std::string type = openai::get_or(block, "type", "");
         if (type == "tool_use") {
             const int tool_index = static_cast<int>(tool_index_.size());
             tool_index_[index] = tool_index;
             chunks_.delta(out, {{"tool_calls",
                                  json::array({{{"index", tool_index},
-                                               {"id", block.value("id", "")},
+                                               {"id", openai::get_or(block, "id", "")},
                                                {"type", "function"},
-                                               {"function", {{"name", block.value("name", "")}, {"arguments", ""}}}}})}});
+                                               {"function", {{"name", openai::get_or(block, "name", "")}, {"arguments", ""}}}}})}});
         } else if (type == "thinking" || type == "redacted_thinking") {
             thinking_[index] = block;
-        } else if (type == "text" && !block.value("text", "").empty()) {
+        } else if (type == "text" && !openai::get_or(block, "text", "").empty()) {
             chunks_.delta(out, {{"content", block["text"]}});
         }
     }
 
     void on_block_delta(int index, const json& delta, std::string& out) {
-        const std::string type = delta.value("type", "");
+        const std::string type = openai::get_or(delta, "type", "");
         if (type == "text_delta") {
-            chunks_.delta(out, {{"content", delta.value("text", "")}});
+            chunks_.delta(out, {{"content", openai::get_or(delta, "text", "")}});
         } else if (type == "input_json_delta") {
             const auto it = tool_index_.find(index);
             if (it == tool_index_.end()) return;
             chunks_.delta(out, {{"tool_calls", json::array({{{"index", it->second},
-                                                             {"function", {{"arguments", delta.value("partial_json", "")}}}}})}});
+                                                             {"function", {{"arguments", openai::get_or(delta, "partial_json", "")}}}}})}});
         } else if (type == "thinking_delta") {
-            const std::string text = delta.value("thinking", "");
-            thinking_[index]["thinking"] = thinking_[index].value("thinking", "") + text;
+            const std::string text = openai::get_or(delta, "thinking", "");
+            thinking_[index]["thinking"] = openai::get_or(thinking_[index], "thinking", "") + text;
             chunks_.delta(out, {{"reasoning_content", text}});
         } else if (type == "signature_delta") {
-            thinking_[index]["signature"] = thinking_[index].value("signature", "") + delta.value("signature", "");
+            thinking_[index]["signature"] = openai::get_or(thinking_[index], "signature", "") + openai::get_or(delta, "signature", "");
         }
     }
 
@@ -262,8 +263,8 @@ http::Request AnthropicProtocol::build_request(const openai::ChatRequest& reques
     json out;
     out["model"] = model.upstream_model;
     json system;
-    out["messages"] = translate_messages(in.value("messages", json::array()), system);
-    std::string instruction = json_mode_instruction(in.value("response_format", json::object()));
+    out["messages"] = translate_messages(openai::field(in, "messages"), system);
+    std::string instruction = json_mode_instruction(openai::field(in, "response_format"));
     if (!instruction.empty()) {
         system = system.is_string() ? system.get<std::string>() + "\n\n" + instruction : instruction;
     }
@@ -278,14 +279,14 @@ http::Request AnthropicProtocol::build_request(const openai::ChatRequest& reques
     if (in.contains("tools") && in["tools"].is_array() && !in["tools"].empty()) {
         json tools = json::array();
         for (const auto& t : in["tools"]) {
-            const json& f = t.value("function", json::object());
-            json tool = {{"name", f.value("name", "")},
-                         {"input_schema", f.value("parameters", json{{"type", "object"}, {"properties", json::object()}})}};
+            const json& f = openai::field(t, "function");
+            json tool = {{"name", openai::get_or(f, "name", "")},
+                         {"input_schema", (openai::field(f, "parameters").is_null() ? json{{"type", "object"}, {"properties", json::object()}} : openai::field(f, "parameters"))}};
             if (f.contains("description")) tool["description"] = f["description"];
             tools.push_back(std::move(tool));
         }
         out["tools"] = std::move(tools);
-        out["tool_choice"] = translate_tool_choice(in.value("tool_choice", json()), in.value("parallel_tool_calls", true));
+        out["tool_choice"] = translate_tool_choice(openai::field(in, "tool_choice"), openai::get_or<bool>(in, "parallel_tool_calls", true));
     }
     if (in.contains("user") && in["user"].is_string()) out["metadata"] = {{"user_id", in["user"]}};
     if (request.stream) out["stream"] = true;
@@ -305,15 +306,15 @@ std::string AnthropicProtocol::translate_response(std::string body, const catalo
     std::string text;
     json tool_calls = json::array();
     json thinking = json::array();
-    for (const auto& block : in.value("content", json::array())) {
-        const std::string type = block.value("type", "");
+    for (const auto& block : openai::field(in, "content")) {
+        const std::string type = openai::get_or(block, "type", "");
         if (type == "text") {
-            text += block.value("text", "");
+            text += openai::get_or(block, "text", "");
         } else if (type == "tool_use") {
-            tool_calls.push_back({{"id", block.value("id", "")},
+            tool_calls.push_back({{"id", openai::get_or(block, "id", "")},
                                   {"type", "function"},
-                                  {"function", {{"name", block.value("name", "")},
-                                                {"arguments", block.value("input", json::object()).dump()}}}});
+                                  {"function", {{"name", openai::get_or(block, "name", "")},
+                                                {"arguments", openai::field(block, "input").dump()}}}});
         } else if (type == "thinking" || type == "redacted_thinking") {
             thinking.push_back(block);
         }
@@ -321,9 +322,9 @@ std::string AnthropicProtocol::translate_response(std::string body, const catalo
     json message = {{"role", "assistant"}, {"content", text.empty() && !tool_calls.empty() ? json() : json(text)}};
     if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
     if (!thinking.empty()) message["gaterouter"] = {{"thinking_blocks", std::move(thinking)}};
-    return openai::completion(in.value("id", ""), in.value("model", ""), message,
-                              finish_reason(in.value("stop_reason", "end_turn")),
-                              usage_of(in.value("usage", json::object())))
+    return openai::completion(openai::get_or(in, "id", ""), openai::get_or(in, "model", ""), message,
+                              finish_reason(openai::get_or(in, "stop_reason", "end_turn")),
+                              usage_of(openai::field(in, "usage")))
         .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -335,9 +336,9 @@ std::unique_ptr<StreamTranslator> AnthropicProtocol::stream_translator(const cat
 openai::ApiError AnthropicProtocol::translate_error(unsigned status, std::string_view body,
                                                     const catalog::Model& model) const {
     const json in = json::parse(body, nullptr, false);
-    const json err = in.is_object() ? in.value("error", json::object()) : json::object();
-    const std::string type = err.value("type", "");
-    const std::string message = err.value("message", "");
+    const json err = in.is_object() ? openai::field(in, "error") : json::object();
+    const std::string type = openai::get_or(err, "type", "");
+    const std::string message = openai::get_or(err, "message", "");
     if (type.empty()) return openai::from_upstream(status, body, model.id);
     openai::ApiError e = openai::from_upstream(status, "", model.id);
     if (!message.empty() && e.status != 502) e.message = message;

@@ -1,6 +1,7 @@
 #include <cstring>
 
 #include "gaterouter/providers/embeddings_protocol.hpp"
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::providers {
 
@@ -32,7 +33,7 @@ std::optional<openai::ApiError> parse_embeddings_request(const std::string& body
     } else {
         return openai::invalid_request("'input' must be a non-empty string or list.", "input", "invalid_type");
     }
-    const std::string format = in.value("encoding_format", "float");
+    const std::string format = openai::get_or(in, "encoding_format", "float");
     if (format != "float" && format != "base64") {
         return openai::invalid_request("'encoding_format' must be 'float' or 'base64'.", "encoding_format",
                                        "invalid_value");

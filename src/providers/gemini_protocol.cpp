@@ -3,6 +3,7 @@
 #include <map>
 
 #include "gaterouter/openai/completion.hpp"
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::providers {
 
@@ -11,8 +12,8 @@ using nlohmann::json;
 namespace {
 
 json image_part(const json& part) {
-    const json& image = part.value("image_url", json::object());
-    const std::string url = image.is_string() ? image.get<std::string>() : image.value("url", "");
+    const json& image = openai::field(part, "image_url");
+    const std::string url = image.is_string() ? image.get<std::string>() : openai::get_or(image, "url", "");
     if (url.starts_with("data:")) {
         const auto semi = url.find(";base64,");
         if (semi != std::string::npos) {
@@ -28,8 +29,8 @@ json parts_of(const json& content) {
         if (!content.get_ref<const std::string&>().empty()) parts.push_back({{"text", content}});
     } else if (content.is_array()) {
         for (const auto& part : content) {
-            const std::string type = part.value("type", "");
-            if (type == "text") parts.push_back({{"text", part.value("text", "")}});
+            const std::string type = openai::get_or(part, "type", "");
+            if (type == "text") parts.push_back({{"text", openai::get_or(part, "text", "")}});
             if (type == "image_url") parts.push_back(image_part(part));
         }
     }
@@ -60,8 +61,8 @@ json translate_messages(const json& in, json& system) {
     std::string system_text;
     std::map<std::string, std::string> tool_names;  // tool_call_id → function name: Gemini answers by name
     for (const auto& m : in) {
-        const std::string role = m.value("role", "");
-        const json content = m.value("content", json());
+        const std::string role = openai::get_or(m, "role", "");
+        const json content = openai::field(m, "content");
         if (role == "system" || role == "developer") {
             if (!system_text.empty()) system_text += "\n\n";
             system_text += text_of(content);
@@ -69,19 +70,19 @@ json translate_messages(const json& in, json& system) {
             push_turn(contents, "user", parts_of(content));
         } else if (role == "assistant") {
             json parts = parts_of(content);
-            for (const auto& call : m.value("tool_calls", json::array())) {
-                const json& f = call.value("function", json::object());
-                const std::string name = f.value("name", "");
-                tool_names[call.value("id", "")] = name;
-                json args = json::parse(f.value("arguments", "{}"), nullptr, false);
+            for (const auto& call : openai::field(m, "tool_calls")) {
+                const json& f = openai::field(call, "function");
+                const std::string name = openai::get_or(f, "name", "");
+                tool_names[openai::get_or(call, "id", "")] = name;
+                json args = json::parse(openai::get_or(f, "arguments", "{}"), nullptr, false);
                 json part = {{"functionCall", {{"name", name}, {"args", args.is_object() ? args : json::object()}}}};
-                const json& ext = call.value("gaterouter", json::object());
+                const json& ext = openai::field(call, "gaterouter");
                 if (ext.contains("thought_signature")) part["thoughtSignature"] = ext["thought_signature"];
                 parts.push_back(std::move(part));
             }
             push_turn(contents, "model", std::move(parts));
         } else if (role == "tool") {
-            const std::string id = m.value("tool_call_id", "");
+            const std::string id = openai::get_or(m, "tool_call_id", "");
             const auto it = tool_names.find(id);
             const std::string result = text_of(content);
             json response = json::parse(result, nullptr, false);
@@ -102,7 +103,7 @@ json translate_tool_config(const json& choice) {
         config["mode"] = c == "required" ? "ANY" : c == "none" ? "NONE" : "AUTO";
     } else if (choice.is_object()) {
         config = {{"mode", "ANY"},
-                  {"allowedFunctionNames", json::array({choice.value("function", json::object()).value("name", "")})}};
+                  {"allowedFunctionNames", json::array({openai::get_or(openai::field(choice, "function"), "name", "")})}};
     }
     return {{"functionCallingConfig", config}};
 }
@@ -118,10 +119,10 @@ std::string finish_reason(const std::string& reason, bool has_tool_calls) {
 
 openai::Usage usage_of(const json& u) {
     openai::Usage usage;
-    const auto thoughts = u.value("thoughtsTokenCount", std::int64_t{0});
-    usage.prompt_tokens = u.value("promptTokenCount", std::int64_t{0});
-    usage.completion_tokens = u.value("candidatesTokenCount", std::int64_t{0}) + thoughts;
-    usage.cached_tokens = u.value("cachedContentTokenCount", std::int64_t{0});
+    const auto thoughts = openai::get_or<std::int64_t>(u, "thoughtsTokenCount", std::int64_t{0});
+    usage.prompt_tokens = openai::get_or<std::int64_t>(u, "promptTokenCount", std::int64_t{0});
+    usage.completion_tokens = openai::get_or<std::int64_t>(u, "candidatesTokenCount", std::int64_t{0}) + thoughts;
+    usage.cached_tokens = openai::get_or<std::int64_t>(u, "cachedContentTokenCount", std::int64_t{0});
     usage.reasoning_tokens = thoughts;
     return usage;
 }
@@ -136,18 +137,18 @@ struct Parts {
 
 Parts read_parts(const json& candidate, const std::string& id_prefix, int first_tool_index) {
     Parts out;
-    for (const auto& part : candidate.value("content", json::object()).value("parts", json::array())) {
+    for (const auto& part : openai::field(openai::field(candidate, "content"), "parts")) {
         if (part.contains("functionCall")) {
             const json& fc = part["functionCall"];
             const int index = first_tool_index + static_cast<int>(out.tool_calls.size());
             json call = {{"index", index},
-                         {"id", fc.value("id", id_prefix + "_" + std::to_string(index))},
+                         {"id", openai::get_or<std::string>(fc, "id", id_prefix + "_" + std::to_string(index))},
                          {"type", "function"},
-                         {"function", {{"name", fc.value("name", "")}, {"arguments", fc.value("args", json::object()).dump()}}}};
+                         {"function", {{"name", openai::get_or(fc, "name", "")}, {"arguments", openai::field(fc, "args").dump()}}}};
             if (part.contains("thoughtSignature")) call["gaterouter"] = {{"thought_signature", part["thoughtSignature"]}};
             out.tool_calls.push_back(std::move(call));
         } else if (part.contains("text")) {
-            (part.value("thought", false) ? out.reasoning : out.text) += part["text"].get<std::string>();
+            (openai::get_or<bool>(part, "thought", false) ? out.reasoning : out.text) += part["text"].get<std::string>();
         }
     }
     return out;
@@ -163,19 +164,19 @@ public:
         if (e.contains("error")) {
             const json& err = e["error"];
             out.append("data: ")
-                .append(openai::ApiError{0, "api_error", err.value("message", ""), {}, err.value("status", "")}.body())
+                .append(openai::ApiError{0, "api_error", openai::get_or(err, "message", ""), {}, openai::get_or(err, "status", "")}.body())
                 .append("\n\n");
             finished_ = true;
             return;
         }
         if (!started_) {
-            id_ = e.value("responseId", "gemini");
-            chunks_.identify("chatcmpl-" + id_, e.value("modelVersion", model_));
+            id_ = openai::get_or(e, "responseId", "gemini");
+            chunks_.identify("chatcmpl-" + id_, openai::get_or<std::string>(e, "modelVersion", model_));
             chunks_.delta(out, {{"role", "assistant"}, {"content", ""}});
             started_ = true;
         }
         if (e.contains("usageMetadata")) usage_ = usage_of(e["usageMetadata"]);
-        const json& candidates = e.value("candidates", json::array());
+        const json& candidates = openai::field(e, "candidates");
         if (candidates.empty()) {
             if (e.contains("promptFeedback") && e["promptFeedback"].contains("blockReason")) finish_ = "content_filter";
             return;
@@ -234,7 +235,7 @@ http::Request GeminiProtocol::build_request(const openai::ChatRequest& request, 
     const json in = json::parse(body, nullptr, false);
     json out;
     json system;
-    out["contents"] = translate_messages(in.value("messages", json::array()), system);
+    out["contents"] = translate_messages(openai::field(in, "messages"), system);
     if (!system.is_null()) out["systemInstruction"] = system;
 
     json gen = json::object();
@@ -246,25 +247,25 @@ http::Request GeminiProtocol::build_request(const openai::ChatRequest& request, 
     }
     if (in.contains("n") && in["n"].is_number_integer()) gen["candidateCount"] = in["n"];
     if (in.contains("seed") && in["seed"].is_number_integer()) gen["seed"] = in["seed"];
-    const json& format = in.value("response_format", json::object());
-    if (format.value("type", "") == "json_object") gen["responseMimeType"] = "application/json";
-    if (format.value("type", "") == "json_schema") {
+    const json& format = openai::field(in, "response_format");
+    if (openai::get_or(format, "type", "") == "json_object") gen["responseMimeType"] = "application/json";
+    if (openai::get_or(format, "type", "") == "json_schema") {
         gen["responseMimeType"] = "application/json";
-        gen["responseJsonSchema"] = format.value("json_schema", json::object()).value("schema", json::object());
+        gen["responseJsonSchema"] = openai::field(openai::field(format, "json_schema"), "schema");
     }
     if (!gen.empty()) out["generationConfig"] = std::move(gen);
 
     if (in.contains("tools") && in["tools"].is_array() && !in["tools"].empty()) {
         json declarations = json::array();
         for (const auto& t : in["tools"]) {
-            const json& f = t.value("function", json::object());
-            json d = {{"name", f.value("name", "")}};
+            const json& f = openai::field(t, "function");
+            json d = {{"name", openai::get_or(f, "name", "")}};
             if (f.contains("description")) d["description"] = f["description"];
             if (f.contains("parameters")) d["parametersJsonSchema"] = f["parameters"];
             declarations.push_back(std::move(d));
         }
         out["tools"] = json::array({{{"functionDeclarations", std::move(declarations)}}});
-        out["toolConfig"] = translate_tool_config(in.value("tool_choice", json()));
+        out["toolConfig"] = translate_tool_config(openai::field(in, "tool_choice"));
     }
 
     http::Request up = gemini_post(model, request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
@@ -290,8 +291,8 @@ std::string GeminiProtocol::translate_embeddings_response(std::string body, cons
     const json in = json::parse(body, nullptr, false);
     json data = json::array();
     int index = 0;
-    for (const auto& e : in.value("embeddings", json::array())) {
-        const std::vector<float> values = e.value("values", std::vector<float>{});
+    for (const auto& e : openai::field(in, "embeddings")) {
+        const std::vector<float> values = (openai::field(e, "values").is_array() ? openai::field(e, "values").get<std::vector<float>>() : std::vector<float>{});
         json item = {{"object", "embedding"}, {"index", index++}};
         item["embedding"] = request.base64 ? json(encode_embedding_base64(values)) : json(values);
         data.push_back(std::move(item));
@@ -309,8 +310,8 @@ std::string GeminiProtocol::translate_embeddings_response(std::string body, cons
 
 std::string GeminiProtocol::translate_response(std::string body, const catalog::Model& model) const {
     const json in = json::parse(body, nullptr, false);
-    const std::string id = in.value("responseId", "gemini");
-    const json& candidates = in.value("candidates", json::array());
+    const std::string id = openai::get_or(in, "responseId", "gemini");
+    const json& candidates = openai::field(in, "candidates");
     json message = {{"role", "assistant"}, {"content", ""}};
     std::string finish = "content_filter";  // no candidate at all: the prompt was blocked
     if (!candidates.empty()) {
@@ -320,10 +321,10 @@ std::string GeminiProtocol::translate_response(std::string body, const catalog::
         message["content"] = parts.text.empty() && has_tools ? json() : json(parts.text);
         if (!parts.reasoning.empty()) message["reasoning_content"] = parts.reasoning;
         if (has_tools) message["tool_calls"] = std::move(parts.tool_calls);
-        finish = finish_reason(candidates[0].value("finishReason", "STOP"), has_tools);
+        finish = finish_reason(openai::get_or(candidates[0], "finishReason", "STOP"), has_tools);
     }
-    return openai::completion("chatcmpl-" + id, in.value("modelVersion", model.upstream_model), message, finish,
-                              usage_of(in.value("usageMetadata", json::object())))
+    return openai::completion("chatcmpl-" + id, openai::get_or<std::string>(in, "modelVersion", model.upstream_model), message, finish,
+                              usage_of(openai::field(in, "usageMetadata")))
         .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -336,9 +337,9 @@ openai::ApiError GeminiProtocol::translate_error(unsigned status, std::string_vi
                                                  const catalog::Model& model) const {
     openai::ApiError e = openai::from_upstream(status, "", model.id);
     const json in = json::parse(body, nullptr, false);
-    const json err = in.is_object() ? in.value("error", json::object()) : json::object();
-    const std::string state = err.value("status", "");
-    const std::string message = err.value("message", "");
+    const json err = in.is_object() ? openai::field(in, "error") : json::object();
+    const std::string state = openai::get_or(err, "status", "");
+    const std::string message = openai::get_or(err, "message", "");
     if (!message.empty() && e.status != 502) e.message = message;
     if (state == "RESOURCE_EXHAUSTED") {
         e.code = "rate_limit_exceeded";

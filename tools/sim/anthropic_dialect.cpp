@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dialect.hpp"
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::sim {
 namespace {
@@ -20,15 +21,15 @@ public:
             return false;
         }
         call.model = body["model"].get<std::string>();
-        call.stream = body.value("stream", false);
+        call.stream = openai::get_or<bool>(body, "stream", false);
         call.include_usage = true;  // Anthropic streams always carry usage
         call.max_tokens = body["max_tokens"].get<int>();
-        const json& tools = body.value("tools", json::array());
-        if (tools.is_array() && !tools.empty()) call.tool_name = tools[0].value("name", "");
+        const json& tools = openai::field(body, "tools");
+        if (tools.is_array() && !tools.empty()) call.tool_name = openai::get_or(tools[0], "name", "");
         const json& messages = body["messages"];
         if (!messages.empty() && messages.back().contains("content") && messages.back()["content"].is_array()) {
             for (const auto& block : messages.back()["content"]) {
-                if (block.value("type", "") == "tool_result") call.after_tool_result = true;
+                if (openai::get_or(block, "type", "") == "tool_result") call.after_tool_result = true;
             }
         }
         call.prompt_tokens = std::max<int>(1, static_cast<int>(request.body().size() / 4));

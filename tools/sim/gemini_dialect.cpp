@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dialect.hpp"
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::sim {
 namespace {
@@ -33,18 +34,18 @@ public:
         }
         call.stream = method == "streamGenerateContent";
         call.include_usage = true;
-        const json& gen = body.value("generationConfig", json::object());
+        const json& gen = openai::field(body, "generationConfig");
         if (gen.contains("maxOutputTokens") && gen["maxOutputTokens"].is_number_integer()) {
             call.max_tokens = gen["maxOutputTokens"].get<int>();
         }
-        const json& tools = body.value("tools", json::array());
+        const json& tools = openai::field(body, "tools");
         if (tools.is_array() && !tools.empty()) {
-            const json& decls = tools[0].value("functionDeclarations", json::array());
-            if (!decls.empty()) call.tool_name = decls[0].value("name", "");
+            const json& decls = openai::field(tools[0], "functionDeclarations");
+            if (!decls.empty()) call.tool_name = openai::get_or(decls[0], "name", "");
         }
         const json& contents = body["contents"];
         if (!contents.empty()) {
-            for (const auto& part : contents.back().value("parts", json::array())) {
+            for (const auto& part : openai::field(contents.back(), "parts")) {
                 if (part.contains("functionResponse")) call.after_tool_result = true;
             }
         }

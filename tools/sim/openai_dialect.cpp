@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dialect.hpp"
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::sim {
 namespace {
@@ -19,17 +20,17 @@ public:
             return false;
         }
         call.model = body["model"].get<std::string>();
-        call.stream = body.value("stream", false);
-        call.include_usage = body.value("stream_options", json::object()).value("include_usage", false);
+        call.stream = openai::get_or<bool>(body, "stream", false);
+        call.include_usage = openai::get_or<bool>(openai::field(body, "stream_options"), "include_usage", false);
         for (const char* key : {"max_tokens", "max_completion_tokens"}) {
             if (body.contains(key) && body[key].is_number_integer()) call.max_tokens = body[key].get<int>();
         }
-        const json& tools = body.value("tools", json::array());
+        const json& tools = openai::field(body, "tools");
         if (tools.is_array() && !tools.empty()) {
-            call.tool_name = tools[0].value("function", json::object()).value("name", "");
+            call.tool_name = openai::get_or(openai::field(tools[0], "function"), "name", "");
         }
         const json& messages = body["messages"];
-        call.after_tool_result = !messages.empty() && messages.back().value("role", "") == "tool";
+        call.after_tool_result = !messages.empty() && openai::get_or(messages.back(), "role", "") == "tool";
         call.prompt_tokens = std::max<int>(1, static_cast<int>(request.body().size() / 4));
         return true;
     }

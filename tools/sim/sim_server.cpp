@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "gaterouter/openai/json_access.hpp"
 #include "gaterouter/providers/embeddings_protocol.hpp"
 
 namespace gaterouter::sim {
@@ -249,14 +250,14 @@ awaitable<void> SimServer::serve_embeddings(http::Request& request, http::Respon
         }
         const json requests = body.is_object() && body.contains("requests") ? body["requests"] : json::array({body});
         for (const auto& r : requests) {
-            for (const auto& part : r.value("content", json::object()).value("parts", json::array())) {
-                texts.push_back(part.value("text", ""));
+            for (const auto& part : openai::field(openai::field(r, "content"), "parts")) {
+                texts.push_back(openai::get_or(part, "text", ""));
             }
             if (r.contains("outputDimensionality")) dims = r["outputDimensionality"].get<std::size_t>();
         }
     } else if (body.is_object()) {
-        model = body.value("model", "");
-        const json& input = body.value("input", json());
+        model = openai::get_or(body, "model", "");
+        const json& input = openai::field(body, "input");
         if (input.is_string()) texts.push_back(input.get<std::string>());
         if (input.is_array()) {
             for (const auto& i : input) texts.push_back(i.is_string() ? i.get<std::string>() : i.dump());
@@ -279,7 +280,7 @@ awaitable<void> SimServer::serve_embeddings(http::Request& request, http::Respon
         int tokens = 0;
         for (std::size_t i = 0; i < texts.size(); ++i) {
             const std::vector<float> values = embed(texts[i], dims);
-            const bool base64 = body.value("encoding_format", "float") == "base64";
+            const bool base64 = openai::get_or(body, "encoding_format", "float") == "base64";
             data.push_back({{"object", "embedding"},
                             {"index", i},
                             {"embedding", base64 ? json(providers::encode_embedding_base64(values)) : json(values)}});

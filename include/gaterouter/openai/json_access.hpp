@@ -1,0 +1,31 @@
+#pragma once
+// Lenient reads of JSON that clients and vendors send: a missing member, a null, or a value of another type all
+// give the fallback. (nlohmann's own value() throws on a null object, and `"tools": null` is valid input.)
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace gaterouter::openai {
+
+// The member `key` of `j`, or a null value when `j` is not an object or has no such member.
+const nlohmann::json& field(const nlohmann::json& j, std::string_view key);
+
+template <class T>
+T get_or(const nlohmann::json& j, std::string_view key, T fallback) {
+    const nlohmann::json& v = field(j, key);
+    if constexpr (std::is_same_v<T, bool>) {
+        return v.is_boolean() ? v.get<bool>() : fallback;
+    } else if constexpr (std::is_arithmetic_v<T>) {
+        return v.is_number() ? v.get<T>() : fallback;
+    } else {
+        return v.is_string() ? v.get<std::string>() : fallback;
+    }
+}
+
+inline std::string get_or(const nlohmann::json& j, std::string_view key, const char* fallback) {
+    return get_or<std::string>(j, key, fallback);
+}
+
+}  // namespace gaterouter::openai

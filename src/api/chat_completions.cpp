@@ -49,38 +49,96 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         co_await scope.fail(openai::model_not_found(chat.model));
         co_return;
     }
-
-    if (const std::string unfit = model->unfit_for(needs_of(chat)); !unfit.empty()) {
-        co_await scope.fail(openai::invalid_request("This request cannot be served: " + unfit + ".", "model",
-                                                              "model_not_capable"));
+    const route::Plan plan =
+        route::plan_for_model(*services_.catalog, *model, needs_of(chat), services_.max_attempts);
+    if (!plan.refusal.empty()) {
+        co_await scope.fail(openai::invalid_request("This request cannot be served: " + plan.refusal + ".", "model",
+                                                    "model_not_capable"));
         co_return;
     }
 
-    const providers::ProviderRuntime& provider = services_.providers->of(*model->provider);
-    scope.set_upstream(model->provider->name);
-    const bool stream = chat.stream;
-    const providers::StreamOptions stream_options{chat.include_usage};
-    // May move the client's body into the upstream request: `chat` must not be read after this.
-    http::Request upstream_request = provider.chat->build_request(chat, request.body(), *model);
+    // The plan's candidates in order: a retryable failure before anything reached the client moves on to the next
+    // one, invisibly to the client. Candidates whose breaker is open are passed over.
+    std::optional<openai::ApiError> last_error;
+    for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
+        const catalog::Model& candidate = *plan.candidates[i];
+        route::DeploymentState& health = services_.deployments->of(candidate);
+        if (!health.breaker.allow()) {
+            if (!last_error) last_error = openai::model_unavailable(candidate.id);
+            continue;
+        }
+        scope.begin_attempt(candidate.provider->name);
+        // The last candidate may take the client's body itself; earlier ones get a copy, kept for a retry.
+        std::string copy;
+        std::string& body = i + 1 == plan.candidates.size() ? request.body() : (copy = request.body());
+        const Attempt attempt = co_await try_candidate(scope, chat, body, candidate, health);
+        if (attempt.done) co_return;
+        last_error = attempt.error;
+    }
+    // Named first: GCC 12 destroys a conditional's temporary twice when it is a coroutine's argument.
+    openai::ApiError error = last_error ? std::move(*last_error) : openai::model_unavailable(model->id);
+    co_await scope.fail(std::move(error));
+}
+
+ChatCompletionsHandler::InFlight::InFlight(route::DeploymentState& health)
+    : health_(health), start_(std::chrono::steady_clock::now()) {
+    health_.in_flight.fetch_add(1, std::memory_order_relaxed);
+}
+
+ChatCompletionsHandler::InFlight::~InFlight() { health_.in_flight.fetch_sub(1, std::memory_order_relaxed); }
+
+ChatCompletionsHandler::Attempt ChatCompletionsHandler::InFlight::failed(openai::ApiError error) {
+    health_.breaker.record_failure();
+    health_.failures.fetch_add(1, std::memory_order_relaxed);
+    return Attempt{false, std::move(error)};
+}
+
+void ChatCompletionsHandler::InFlight::succeeded() {
+    health_.breaker.record_success();
+    health_.successes.fetch_add(1, std::memory_order_relaxed);
+    const auto elapsed = std::chrono::steady_clock::now() - start_;
+    health_.latency_ms.add(std::chrono::duration<double, std::milli>(elapsed).count());
+}
+
+awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(RequestScope& scope,
+                                                                                 const openai::ChatRequest& chat,
+                                                                                 std::string& body,
+                                                                                 const catalog::Model& model,
+                                                                                 route::DeploymentState& health) const {
+    const providers::ProviderRuntime& provider = services_.providers->of(*model.provider);
+    http::Request upstream_request = provider.chat->build_request(chat, body, model);
     upstream_request.set("x-request-id", scope.id());
 
+    InFlight in_flight(health);
     upstream::Response response;
     const upstream::Failure failure = co_await scope.upstream(
         client_.send(provider.origin, upstream_request, services_.upstream_timeouts, response));
-    if (failure != upstream::Failure::none) {
-        co_await scope.fail(upstream_failure(failure, model->id));
-        co_return;
-    }
+    if (failure != upstream::Failure::none) co_return in_flight.failed(upstream_failure(failure, model.id));
 
     if (response.status() < 200 || response.status() > 299) {
-        co_await relay_upstream_error(scope, response, provider, *model);
-        co_return;
+        std::string error_body;
+        const auto read = co_await scope.upstream(response.read_all(error_body, 1024 * 1024));
+        if (read != upstream::Failure::none) error_body.clear();
+        openai::ApiError error = provider.chat->translate_error(response.status(), error_body, model);
+        if (error.retryable()) co_return in_flight.failed(std::move(error));
+        in_flight.succeeded();  // the provider is healthy; the request was not
+        co_await scope.fail(std::move(error));
+        co_return Attempt{true, {}};
     }
-    if (stream) {
-        co_await relay_stream(scope, response, provider, *model, stream_options);
-        co_return;
+    const providers::StreamOptions options{chat.include_usage};
+    std::optional<openai::ApiError> error;
+    if (chat.stream) {
+        error = co_await relay_stream(scope, response, provider, model, options);
+    } else {
+        error = co_await relay_whole(scope, response, provider, model);
     }
-    co_await relay_whole(scope, response, provider, *model);
+    if (!error) {
+        in_flight.succeeded();
+        co_return Attempt{true, {}};
+    }
+    Attempt attempt = in_flight.failed(std::move(*error));
+    attempt.done = scope.out().headers_sent();  // once the client has bytes, there is no going back
+    co_return attempt;
 }
 
 awaitable<void> relay_upstream_error(RequestScope& scope, upstream::Response& response,
@@ -91,15 +149,12 @@ awaitable<void> relay_upstream_error(RequestScope& scope, upstream::Response& re
     co_await scope.fail(provider.chat->translate_error(response.status(), body, model));
 }
 
-awaitable<void> ChatCompletionsHandler::relay_whole(RequestScope& scope, upstream::Response& response,
-                                                    const providers::ProviderRuntime& provider,
-                                                    const catalog::Model& model) const {
+awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
+    RequestScope& scope, upstream::Response& response, const providers::ProviderRuntime& provider,
+    const catalog::Model& model) const {
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, services_.max_upstream_body_bytes));
-    if (failure != upstream::Failure::none) {
-        co_await scope.fail(upstream_failure(failure, model.id));
-        co_return;
-    }
+    if (failure != upstream::Failure::none) co_return upstream_failure(failure, model.id);
 
     http::Response res{http::Status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
@@ -109,16 +164,16 @@ awaitable<void> ChatCompletionsHandler::relay_whole(RequestScope& scope, upstrea
     scope.stamp(res);
     scope.first_byte();
     co_await scope.out().send(std::move(res));
+    co_return std::nullopt;
 }
 
 // Relays the upstream's events as they arrive: each read from the upstream is translated and written to the
 // client at once, never held back for the end. The client's headers go out with the first event, so until then
 // a failure can still be answered with a plain error status. After that a failure must not look like a
 // finished answer: the stream ends with an error event and without [DONE].
-awaitable<void> ChatCompletionsHandler::relay_stream(RequestScope& scope, upstream::Response& response,
-                                                     const providers::ProviderRuntime& provider,
-                                                     const catalog::Model& model,
-                                                     const providers::StreamOptions& options) const {
+awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
+    RequestScope& scope, upstream::Response& response, const providers::ProviderRuntime& provider,
+    const catalog::Model& model, const providers::StreamOptions& options) const {
     http::ResponseWriter& out = scope.out();
     http::SseParser parser;
     const auto translator = provider.chat->stream_translator(model, options);
@@ -138,12 +193,10 @@ awaitable<void> ChatCompletionsHandler::relay_stream(RequestScope& scope, upstre
         }
         if (failure != upstream::Failure::none) {
             response.abandon();
-            if (!out.headers_sent()) {
-                co_await scope.fail(upstream_failure(failure, model.id));
-                co_return;
-            }
-            co_await end_stream_with_error(scope, upstream_failure(failure, model.id));
-            co_return;
+            if (!out.headers_sent()) co_return upstream_failure(failure, model.id);  // another candidate may serve it
+            openai::ApiError error = upstream_failure(failure, model.id);
+            co_await end_stream_with_error(scope, error);
+            co_return error;
         }
         if (!batch.empty() || piece.empty()) {
             error_code ec;
@@ -151,17 +204,18 @@ awaitable<void> ChatCompletionsHandler::relay_stream(RequestScope& scope, upstre
             if (!ec) ec = co_await out.write_chunk(batch);
             if (ec) {  // the client left: stop the upstream, so no one pays for tokens no one reads
                 response.abandon();
-                co_return;
+                co_return std::nullopt;
             }
         }
         if (piece.empty()) break;
     }
     if (!translator->finished()) {
-        co_await end_stream_with_error(
-            scope, openai::upstream_bad_response(model.id, "the stream ended before it was complete"));
-        co_return;
+        openai::ApiError error = openai::upstream_bad_response(model.id, "the stream ended before it was complete");
+        co_await end_stream_with_error(scope, error);
+        co_return error;
     }
     co_await out.finish_stream();
+    co_return std::nullopt;
 }
 
 awaitable<error_code> ChatCompletionsHandler::start_stream(RequestScope& scope, const catalog::Model& model) {

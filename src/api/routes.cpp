@@ -1,4 +1,5 @@
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "gaterouter/api/chat_completions.hpp"
 #include "gaterouter/api/embeddings.hpp"
@@ -67,7 +68,7 @@ void add_routes(http::Router& router, const Services& services, upstream::Client
 }
 
 http::RejectFn make_reject(const Services& services) {
-    return [&services](http::Status status, std::string_view, const http::Request* partial) {
+    return [&services](http::Status status, std::string_view reason, const http::Request* partial) {
         openai::ApiError error;
         const std::string_view method = partial != nullptr ? partial->method_string() : std::string_view{};
         const std::string_view path = partial != nullptr ? http::path_of(partial->target()) : std::string_view{};
@@ -76,7 +77,10 @@ http::RejectFn make_reject(const Services& services) {
             case http::Status::request_header_fields_too_large: error = openai::headers_too_large(); break;
             case http::Status::not_found: error = openai::route_not_found(method, path); break;
             case http::Status::method_not_allowed: error = openai::method_not_allowed(method, path); break;
-            case http::Status::internal_server_error: error = openai::internal_error(); break;
+            case http::Status::internal_server_error:
+                error = openai::internal_error();
+                spdlog::error("internal error on {} {}: {}", method, path, reason);
+                break;
             default: error = openai::malformed_http(); break;
         }
         const std::string id = obs::request_id_from(

@@ -24,6 +24,7 @@ struct Daemon::Worker {
 };
 
 struct Daemon::State {
+    route::SteadyClock clock;
     api::Services services;
     std::vector<std::unique_ptr<Worker>> workers;
     tcp::endpoint endpoint;
@@ -62,6 +63,11 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
     s.models_body = api::models_body(*catalog);
     s.catalog = std::move(catalog);
     s.keys = make_keys(config_);
+    const auto& b = config_.routing.breaker;
+    const route::BreakerPolicy breaker{b.consecutive_failures, b.error_rate, b.min_requests,
+                                       b.window, b.cooldown, b.half_open_probes};
+    s.deployments = std::make_shared<const route::Deployments>(*s.catalog, breaker, state_->clock);
+    s.max_attempts = config_.routing.max_attempts;
     s.access_log = std::make_shared<const obs::AccessLog>(config_.log.access_log);
     s.max_body_bytes = config_.server.max_body_bytes;
     const auto& u = config_.upstream;

@@ -85,6 +85,7 @@ Catalog::Catalog(const config::Config& config) {
         m->max_output_tokens = mc.max_output_tokens;
         m->capabilities = capability_bits(mc.capabilities);
         m->quality.insert(mc.quality.begin(), mc.quality.end());
+        m->fallbacks = mc.fallbacks;
         by_id_.emplace(m->id, m.get());
         models_.push_back(std::move(m));
     }

@@ -246,6 +246,23 @@ void read_upstream(Reader& r, const YAML::Node& node, UpstreamConfig& out) {
     r.read_ms(node, "upstream", "dns_ttl_ms", out.dns_ttl);
 }
 
+void read_routing(Reader& r, const YAML::Node& node, RoutingConfig& out) {
+    if (!r.is_map(node, "routing")) return;
+    r.check_keys(node, "routing", {"max_attempts", "breaker"});
+    r.read_int(node, "routing", "max_attempts", out.max_attempts, 1, 10);
+    const YAML::Node b = r.value(node, "routing", "breaker");
+    if (!b.IsDefined() || !r.is_map(b, "routing.breaker")) return;
+    const std::string path = "routing.breaker";
+    r.check_keys(b, path,
+                 {"consecutive_failures", "error_rate", "min_requests", "window_ms", "cooldown_ms", "half_open_probes"});
+    r.read_int(b, path, "consecutive_failures", out.breaker.consecutive_failures, 1, 1000);
+    r.read_number(b, path, "error_rate", out.breaker.error_rate, 0.01, 1.0);
+    r.read_int(b, path, "min_requests", out.breaker.min_requests, 1, 1'000'000);
+    r.read_ms(b, path, "window_ms", out.breaker.window);
+    r.read_ms(b, path, "cooldown_ms", out.breaker.cooldown);
+    r.read_int(b, path, "half_open_probes", out.breaker.half_open_probes, 1, 1000);
+}
+
 void read_log(Reader& r, const YAML::Node& node, LogConfig& out) {
     if (!r.is_map(node, "log")) return;
     r.check_keys(node, "log", {"level", "access_log"});
@@ -323,7 +340,7 @@ void read_providers(Reader& r, const YAML::Node& node, std::vector<ProviderConfi
 void read_model(Reader& r, const YAML::Node& m, const std::string& path, ModelConfig& mc) {
     r.check_keys(m, path,
                  {"id", "provider", "upstream_model", "input_price_per_mtok", "output_price_per_mtok",
-                  "context_window", "max_output_tokens", "capabilities", "quality"});
+                  "context_window", "max_output_tokens", "capabilities", "quality", "fallbacks"});
     mc.line = m.Mark().line + 1;
     mc.source = r.file();
     r.read(m, path, "id", mc.id, true);
@@ -350,6 +367,13 @@ void read_model(Reader& r, const YAML::Node& m, const std::string& path, ModelCo
                 } else {
                     mc.capabilities.push_back(c);
                 }
+            }
+        }
+    }
+    if (const YAML::Node f = r.value(m, path, "fallbacks"); f.IsDefined() && r.is_list(f, path + ".fallbacks")) {
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            if (r.scalar(f[i], path + ".fallbacks[" + std::to_string(i) + "]", "a model id")) {
+                mc.fallbacks.push_back(f[i].Scalar());
             }
         }
     }
@@ -470,10 +494,11 @@ Config load(const std::string& text, const std::string& source, const std::strin
     if (!root.IsDefined() || root.IsNull()) {
         r.problem_at_line(1, "", "the file is empty");
     } else if (r.is_map(root, "")) {
-        r.check_keys(root, "", {"server", "upstream", "log", "providers", "models", "api_keys", "catalog"});
+        r.check_keys(root, "", {"server", "upstream", "log", "routing", "providers", "models", "api_keys", "catalog"});
         if (const YAML::Node n = r.value(root, "", "server"); n.IsDefined()) read_server(r, n, config.server);
         if (const YAML::Node n = r.value(root, "", "upstream"); n.IsDefined()) read_upstream(r, n, config.upstream);
         if (const YAML::Node n = r.value(root, "", "log"); n.IsDefined()) read_log(r, n, config.log);
+        if (const YAML::Node n = r.value(root, "", "routing"); n.IsDefined()) read_routing(r, n, config.routing);
         if (const YAML::Node n = r.value(root, "", "providers", true); n.IsDefined()) {
             read_providers(r, n, config.providers);
         }
@@ -490,6 +515,16 @@ Config load(const std::string& text, const std::string& source, const std::strin
             }
         }
         if (const YAML::Node n = r.value(root, "", "catalog"); n.IsDefined()) merge_catalog(r, n, base_dir, config);
+        std::set<std::string> ids;
+        for (const auto& m : config.models) ids.insert(m.id);
+        for (const auto& m : config.models) {
+            for (const auto& f : m.fallbacks) {
+                if (!ids.contains(f)) {
+                    r.problem_at_line(m.line, "models." + m.id + ".fallbacks",
+                                      "no model '" + f + "' to fall back to (fallbacks name model ids)");
+                }
+            }
+        }
         if (config.models.empty() && r.problems().empty()) {
             r.problem(root, "models", "no models: declare some under models, or include a catalog");
         }

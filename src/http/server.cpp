@@ -121,19 +121,17 @@ awaitable<void> Session::dispatch(Request& req, ResponseWriter& out) {
                                             match.path_known ? "method not allowed" : "no such route", &req));
         co_return;
     }
-    bool failed = false;
+    std::string failure;
     try {
         co_await (*match.handler)(req, out);
-    } catch (const std::exception&) {
-        failed = true;  // handlers report their own errors; this is the last line of defence
+    } catch (const std::exception& e) {
+        failure = e.what();  // handlers report their own errors; this is the last line of defence
     }
-    if (failed && server_ != nullptr) {
-        if (!out.headers_sent()) {
-            out.close_after();
-            co_await out.send(server_->reject()(Status::internal_server_error, "internal error", &req));
-        } else {
-            out.close_after();
-        }
+    if (!failure.empty() && server_ != nullptr) {
+        out.close_after();
+        // The reason is for the log; the client gets a generic 500 (or a cut stream, if it had begun).
+        Response res = server_->reject()(Status::internal_server_error, failure, &req);
+        if (!out.headers_sent()) co_await out.send(std::move(res));
     }
 }
 

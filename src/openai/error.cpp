@@ -100,6 +100,14 @@ ApiError upstream_bad_response(std::string_view model, std::string_view detail) 
                 {}, "upstream_bad_response");
 }
 
+ApiError model_unavailable(std::string_view model) {
+    return make(503, "api_error",
+                "The model '" + std::string(model) +
+                    "' is temporarily unavailable: its provider is failing and no fallback could serve the request. "
+                    "Retry shortly.",
+                {}, "model_unavailable");
+}
+
 ApiError shutting_down() {
     return make(503, "api_error", "The gateway is shutting down; retry on another instance.", {},
                 "shutting_down");

@@ -20,10 +20,11 @@ private:
 namespace {
 
 // The client's body with only the model name changed, in place; moved through untouched when the names agree.
-std::string with_upstream_model(std::string& body, std::string_view model_value, std::string_view client_model,
-                                const catalog::Model& model) {
+// `model_value` points into `document`, the bytes the request view was read from (equal to `body`'s).
+std::string with_upstream_model(std::string& body, std::string_view document, std::string_view model_value,
+                                std::string_view client_model, const catalog::Model& model) {
     if (model.upstream_model == client_model) return std::move(body);
-    return openai::splice(body, model_value, openai::quote_json(model.upstream_model));
+    return openai::splice(document, model_value, openai::quote_json(model.upstream_model));
 }
 
 }  // namespace
@@ -54,7 +55,7 @@ http::Request OpenAiProtocol::post(const catalog::Model& model, std::string_view
 http::Request OpenAiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
                                             const catalog::Model& model) const {
     http::Request up = post(model, "chat/completions", request.stream);
-    up.body() = with_upstream_model(body, request.model_value.raw, request.model, model);
+    up.body() = with_upstream_model(body, request.body, request.model_value.raw, request.model, model);
     return up;
 }
 
@@ -70,7 +71,8 @@ http::Request OpenAiProtocol::build_embeddings_request(const EmbeddingsRequest& 
             return model_value.empty();
         });
     }
-    up.body() = model_value.empty() ? std::move(body) : with_upstream_model(body, model_value, request.model, model);
+    up.body() = model_value.empty() ? std::move(body)
+                                    : with_upstream_model(body, body, model_value, request.model, model);
     return up;
 }
 

@@ -2,8 +2,12 @@
 // POST /v1/chat/completions: authenticate, read the request, pick the model, forward it to its provider and
 // relay the answer — whole, or event by event for streams.
 
+#include <optional>
+
 #include "gaterouter/api/request_scope.hpp"
 #include "gaterouter/api/services.hpp"
+#include "gaterouter/route/deployments.hpp"
+#include "gaterouter/route/planner.hpp"
 
 namespace gaterouter::api {
 
@@ -15,11 +19,38 @@ public:
     awaitable<void> operator()(http::Request& request, http::ResponseWriter& out) const;
 
 private:
-    awaitable<void> relay_whole(RequestScope& scope, upstream::Response& response,
-                                const providers::ProviderRuntime& provider, const catalog::Model& model) const;
-    awaitable<void> relay_stream(RequestScope& scope, upstream::Response& response,
-                                 const providers::ProviderRuntime& provider, const catalog::Model& model,
-                                 const providers::StreamOptions& options) const;
+    // How one candidate of the plan went: `done` when the client got its answer (or an error that must not be
+    // retried); otherwise `error` says why the next candidate is tried.
+    struct Attempt {
+        bool done = false;
+        std::optional<openai::ApiError> error;
+    };
+
+    // Counts a request in flight on a deployment and reports its outcome to the breaker and the live metrics.
+    class InFlight {
+    public:
+        explicit InFlight(route::DeploymentState& health);
+        ~InFlight();
+        InFlight(const InFlight&) = delete;
+        InFlight& operator=(const InFlight&) = delete;
+        Attempt failed(openai::ApiError error);
+        void succeeded();
+
+    private:
+        route::DeploymentState& health_;
+        std::chrono::steady_clock::time_point start_;
+    };
+
+    awaitable<Attempt> try_candidate(RequestScope& scope, const openai::ChatRequest& chat, std::string& body,
+                                     const catalog::Model& model, route::DeploymentState& health) const;
+    // Both return the error when the answer failed; nothing reached the client unless its headers were sent.
+    awaitable<std::optional<openai::ApiError>> relay_whole(RequestScope& scope, upstream::Response& response,
+                                                           const providers::ProviderRuntime& provider,
+                                                           const catalog::Model& model) const;
+    awaitable<std::optional<openai::ApiError>> relay_stream(RequestScope& scope, upstream::Response& response,
+                                                            const providers::ProviderRuntime& provider,
+                                                            const catalog::Model& model,
+                                                            const providers::StreamOptions& options) const;
 
     static awaitable<error_code> start_stream(RequestScope& scope, const catalog::Model& model);
     static awaitable<void> end_stream_with_error(RequestScope& scope, openai::ApiError error);

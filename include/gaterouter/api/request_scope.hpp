@@ -24,6 +24,12 @@ public:
     const std::string& id() const { return id_; }
     void set_model(std::string model) { model_ = std::move(model); }
     void set_upstream(std::string upstream) { upstream_ = std::move(upstream); }
+    // A new try at a provider (the first, or a failover).
+    void begin_attempt(std::string upstream) {
+        upstream_ = std::move(upstream);
+        ++attempts_;
+    }
+    int attempts() const { return attempts_; }
 
     // Awaits an upstream operation, counting the time as upstream wait rather than gateway overhead.
     template <class T>
@@ -39,6 +45,7 @@ public:
     void stamp(Fields& headers) {
         headers.set("x-request-id", id_);
         headers.set("x-gaterouter-overhead-us", std::to_string(overhead_us()));
+        if (attempts_ > 0) headers.set("x-gaterouter-attempts", std::to_string(attempts_));
     }
 
     awaitable<void> send_json(http::Status status, std::string body);
@@ -61,6 +68,7 @@ private:
     std::string model_;
     std::string upstream_;
     std::string error_code_;
+    int attempts_ = 0;
     std::uint64_t bytes_in_;  // taken at the start: the body may be moved on to the upstream
     Clock::time_point start_ = Clock::now();
     Clock::time_point ttfb_{};

@@ -11,6 +11,7 @@
 #include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/obs/access_log.hpp"
 #include "gaterouter/providers/provider_set.hpp"
+#include "gaterouter/route/deployments.hpp"
 #include "gaterouter/upstream/client.hpp"
 
 namespace gaterouter::api {
@@ -20,6 +21,8 @@ struct Services {
     std::shared_ptr<const providers::ProviderSet> providers;
     std::shared_ptr<const auth::ApiKeySet> keys;
     std::shared_ptr<const obs::AccessLog> access_log;
+    std::shared_ptr<const route::Deployments> deployments;
+    std::size_t max_attempts = 3;
     upstream::Timeouts upstream_timeouts;
     std::size_t max_body_bytes = 16 * 1024 * 1024;
     std::size_t max_upstream_body_bytes = 64 * 1024 * 1024;

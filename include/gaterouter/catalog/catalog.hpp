@@ -51,6 +51,7 @@ struct Model {
     std::uint32_t max_output_tokens = 0;  // 0: unknown
     unsigned capabilities = 0;
     std::unordered_map<std::string, double> quality;  // task type → prior
+    std::vector<std::string> fallbacks;               // model ids tried, in order, when this one fails
 
     bool has(Capability c) const { return (capabilities & c) != 0; }
     // Why this model cannot serve a request with these needs; empty when it can.

@@ -70,7 +70,8 @@ struct ModelConfig {
     std::uint32_t max_output_tokens = 0;  // tokens; 0: unknown
     // Names from kCapabilities. A model declared without the key gets tools, json and streaming.
     std::vector<std::string> capabilities;
-    std::map<std::string, double> quality;  // task type → prior in [0, 1]
+    std::map<std::string, double> quality;  // task type → prior
+    std::vector<std::string> fallbacks;     // model ids to fail over to, in order in [0, 1]
     std::string source;  // the file it came from (the main config or the catalog)
     int line = 0;
 };
@@ -80,10 +81,25 @@ struct ApiKeyConfig {
     std::string sha256;  // lower-case hex of SHA-256 of the key; the key itself never sits in the file
 };
 
+struct BreakerConfig {
+    int consecutive_failures = 5;
+    double error_rate = 0.5;
+    int min_requests = 20;
+    Millis window{10'000};
+    Millis cooldown{5'000};
+    int half_open_probes = 2;
+};
+
+struct RoutingConfig {
+    unsigned max_attempts = 3;  // candidates tried per request, the first included
+    BreakerConfig breaker;
+};
+
 struct Config {
     ServerConfig server;
     UpstreamConfig upstream;
     LogConfig log;
+    RoutingConfig routing;
     std::vector<ProviderConfig> providers;
     std::vector<ModelConfig> models;
     std::vector<ApiKeyConfig> api_keys;  // empty: the gateway is open (a warning is logged)

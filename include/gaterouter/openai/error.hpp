@@ -34,6 +34,7 @@ ApiError malformed_http();
 ApiError upstream_unreachable(std::string_view model, std::string_view detail);  // 502
 ApiError upstream_timeout(std::string_view model, std::string_view what);        // 504
 ApiError upstream_bad_response(std::string_view model, std::string_view detail);  // 502
+ApiError model_unavailable(std::string_view model);                                // 503
 ApiError shutting_down();                                                          // 503
 ApiError internal_error();                                                         // 500
 

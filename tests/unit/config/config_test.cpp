@@ -167,3 +167,17 @@ TEST(Config, TheShippedFilesAreValid) {
     const Config demo = load_config_file(root + "/config/gaterouter.yaml");
     EXPECT_FALSE(demo.models.empty());
 }
+
+TEST(Config, ReadsRoutingAndChecksFallbacks) {
+    const Config c = load_config_text(
+        "routing: {max_attempts: 2, breaker: {consecutive_failures: 3, cooldown_ms: 700}}\n" + kMinimal.substr(0, kMinimal.find("models")) +
+            "models: [{id: m, provider: p, fallbacks: [n]}, {id: n, provider: p}]\n",
+        "t.yaml");
+    EXPECT_EQ(c.routing.max_attempts, 2u);
+    EXPECT_EQ(c.routing.breaker.consecutive_failures, 3);
+    EXPECT_EQ(c.routing.breaker.cooldown, Millis{700});
+    EXPECT_EQ(c.models[0].fallbacks, (std::vector<std::string>{"n"}));
+    const auto ps = problems_of(kMinimal.substr(0, kMinimal.find("models")) +
+                                "models: [{id: m, provider: p, fallbacks: [ghost]}]\n");
+    EXPECT_TRUE(has_problem(ps, "models.m.fallbacks", 2, "no model 'ghost'"));
+}

@@ -40,3 +40,14 @@ TEST(OpenAiProtocol, RelaysStreamEventsAndSeesTheEnd) {
     EXPECT_FALSE(protocol.translate_error(400, R"({"error":{"code":"context_length_exceeded","message":"too long"}})", f.model)
                      .retryable());
 }
+
+TEST(OpenAiProtocol, BuildsFromACopyOfTheBodyForAFailover) {
+    fixture::ProtocolFixture f{"openai", "/v1", "fallback-upstream"};
+    const OpenAiProtocol protocol;
+    const std::string original = R"({"model":"public-model","messages":[{"role":"user","content":"hi"}]})";
+    openai::ChatRequest view;
+    ASSERT_FALSE(openai::parse_chat_request(original, view));
+    std::string copy = original;  // the view still points into `original`
+    const auto req = protocol.build_request(view, copy, f.model);
+    EXPECT_EQ(req.body(), R"({"model":"fallback-upstream","messages":[{"role":"user","content":"hi"}]})");
+}

@@ -1,19 +1,27 @@
 // The official openai npm SDK against the real gateway: whichever protocol serves the model, the SDK gets the
 // same shapes, and the gateway's errors surface as the SDK's typed errors.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 
 import OpenAI from 'openai';
 
-import { gatewayConfig, startGateway, startSim, TEST_KEY } from '../integration/harness.mjs';
+import { gatewayConfig, poll, simModels, startGateway, startSim, test, TEST_KEY } from '../integration/harness.mjs';
 
 let sim;
 let gw;
 let client;
+const makeClient = () => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: TEST_KEY, maxRetries: 0, timeout: 10000 });
 before(async () => {
   sim = await startSim();
-  gw = await startGateway(gatewayConfig(sim.url));
-  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: TEST_KEY, maxRetries: 0, timeout: 10000 });
+  gw = await startGateway(gatewayConfig(sim.url, { models: simModels('e429', 'e500', 'limited', 'reset2') }));
+  client = makeClient();
+});
+afterEach(async () => {
+  try {
+    await gw?.assertAlive();
+  } finally {
+    if (gw) client = makeClient();  // the gateway may have been restarted on another port
+  }
 });
 after(async () => {
   await gw?.stop();
@@ -24,16 +32,33 @@ const messages = [{ role: 'user', content: 'Say hello' }];
 const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather by city',
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
 
+// Asserts that `promise` rejects with an error of class `Type` and the given status (and code, when given).
+async function rejectsWith(promise, Type, status, code) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof Type, `expected ${Type.name}, got ${e?.constructor?.name}: ${e?.message}`);
+    assert.equal(e.status, status);
+    if (code !== undefined) assert.equal(e.code, code);
+    assert.ok(e.requestID, 'the error carries the x-request-id');
+    assert.equal(typeof e.error?.message, 'string', 'the OpenAI error body was parsed');
+    return true;
+  });
+}
+
 for (const [model, protocol] of [['m-fast', 'openai'], ['m-claude', 'anthropic'], ['m-gemini', 'gemini']]) {
   describe(`${model} (${protocol} protocol)`, () => {
     test('chat completion', async () => {
-      const completion = await client.chat.completions.create({ model, messages });
+      const { data: completion, response, request_id: requestId } =
+        await client.chat.completions.create({ model, messages }).withResponse();
       assert.equal(completion.object, 'chat.completion');
       assert.equal(completion.choices[0].message.role, 'assistant');
-      assert.match(completion.choices[0].message.content, /^sim:/);
+      assert.match(completion.choices[0].message.content, /^sim:\S+ tok1 tok2 .* tok16$/);
       assert.equal(completion.choices[0].finish_reason, 'stop');
       assert.ok(completion.usage.prompt_tokens > 0);
+      assert.equal(completion.usage.completion_tokens, 16);
       assert.equal(completion.usage.total_tokens, completion.usage.prompt_tokens + completion.usage.completion_tokens);
+      assert.ok(requestId, 'the SDK sees the x-request-id');
+      assert.equal(response.headers.get('x-gaterouter-model'), model);
+      assert.match(response.headers.get('x-gaterouter-overhead-us') ?? '', /^\d+$/);
     });
 
     test('streamed, with usage', async () => {
@@ -42,14 +67,33 @@ for (const [model, protocol] of [['m-fast', 'openai'], ['m-claude', 'anthropic']
       let text = '';
       let usage = null;
       let finish = null;
+      let role = null;
+      let chunks = 0;
       for await (const chunk of stream) {
+        chunks += 1;
+        assert.equal(chunk.object, 'chat.completion.chunk');
+        role ??= chunk.choices[0]?.delta?.role ?? null;
         text += chunk.choices[0]?.delta?.content ?? '';
         finish = chunk.choices[0]?.finish_reason ?? finish;
         if (chunk.usage) usage = chunk.usage;
       }
+      assert.ok(chunks > 16, 'one chunk per token at least');
+      assert.equal(role, 'assistant');
       assert.match(text, /^sim:\S+ tok1 tok2 .* tok16$/);
       assert.equal(finish, 'stop');
-      assert.ok(usage && usage.completion_tokens === 16);
+      assert.ok(usage, 'a usage chunk came last');
+      assert.equal(usage.completion_tokens, 16);
+      assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+    });
+
+    test('streamed, without usage', async () => {
+      const stream = await client.chat.completions.create({ model, messages, stream: true });
+      let text = '';
+      for await (const chunk of stream) {
+        assert.ok(!chunk.usage, 'no usage unless asked');
+        text += chunk.choices[0]?.delta?.content ?? '';
+      }
+      assert.match(text, /tok16$/);
     });
 
     test('a tool call round trip', async () => {
@@ -89,13 +133,19 @@ for (const [model, protocol] of [['m-fast', 'openai'], ['m-claude', 'anthropic']
 
 describe('models and embeddings', () => {
   test('models.list() shows the pool with its extension fields', async () => {
-    const ids = [];
+    const byId = new Map();
     for await (const m of client.models.list()) {
-      ids.push(m.id);
+      byId.set(m.id, m);
       assert.equal(m.object, 'model');
       assert.ok(m.gaterouter && typeof m.gaterouter.provider === 'string');
     }
-    for (const id of ['m-fast', 'm-claude', 'm-gemini', 'm-embed']) assert.ok(ids.includes(id), id);
+    for (const id of ['m-fast', 'm-same', 'm-dead', 'm-claude', 'm-gemini', 'm-embed']) assert.ok(byId.has(id), id);
+    const fast = byId.get('m-fast').gaterouter;
+    assert.equal(fast.provider, 'sim');
+    assert.equal(fast.upstream_model, 'sim-fast');
+    assert.equal(fast.input_price_per_mtok, 1);
+    assert.equal(fast.output_price_per_mtok, 2);
+    assert.equal(fast.context_window, 8000);
   });
 
   test('embeddings.create() with the default base64 transport of the SDK', async () => {
@@ -106,52 +156,83 @@ describe('models and embeddings', () => {
   });
 });
 
+describe('streams the client leaves', () => {
+  test('aborting a stream from the SDK stops the upstream, and the client keeps working', async () => {
+    await sim.withModel('sim-fast', { tokens: 200, token_interval_ms: 20 }, async () => {
+      const before = await sim.stats();
+      const stream = await client.chat.completions.create({ model: 'm-fast', messages, stream: true });
+      let seen = 0;
+      // The SDK ends the iteration quietly when its own controller aborts.
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta?.content && ++seen === 3) stream.controller.abort();
+      }
+      assert.ok(seen >= 3 && seen < 200, `read ${seen} chunks`);
+      const after = await poll(sim.stats, (s) => s.streams_aborted > before.streams_aborted && s.active_streams === 0, 3000);
+      assert.ok(after.streams_aborted > before.streams_aborted, 'the simulator saw its stream cut');
+      assert.equal(after.active_streams, 0);
+    });
+    const again = await client.chat.completions.create({ model: 'm-fast', messages });
+    assert.match(again.choices[0].message.content, /^sim:sim-fast/);
+  });
+});
+
 describe('errors surface as the SDK typed errors', () => {
   test('bad key: AuthenticationError', async () => {
     const bad = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-nope', maxRetries: 0 });
-    await assert.rejects(bad.chat.completions.create({ model: 'm-fast', messages }), OpenAI.AuthenticationError);
+    await rejectsWith(bad.chat.completions.create({ model: 'm-fast', messages }), OpenAI.AuthenticationError, 401,
+      'invalid_api_key');
+    await rejectsWith(bad.models.list(), OpenAI.AuthenticationError, 401);
   });
 
   test('unknown model: NotFoundError', async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'no-such', messages }), (e) => {
-      assert.ok(e instanceof OpenAI.NotFoundError);
-      assert.equal(e.code, 'model_not_found');
-      return true;
-    });
+    await rejectsWith(client.chat.completions.create({ model: 'no-such', messages }), OpenAI.NotFoundError, 404,
+      'model_not_found');
   });
 
-  test('bad input: BadRequestError', async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'm-fast', messages: [] }), OpenAI.BadRequestError);
+  test('bad input: BadRequestError naming the parameter', async () => {
+    await assert.rejects(client.chat.completions.create({ model: 'm-fast', messages: [] }), (e) => {
+      assert.ok(e instanceof OpenAI.BadRequestError, e?.constructor?.name);
+      assert.equal(e.status, 400);
+      assert.equal(e.param, 'messages');
+      assert.equal(e.type, 'invalid_request_error');
+      return true;
+    });
+    await rejectsWith(client.chat.completions.create({ model: 'm-fast', messages: [{ content: 'no role' }] }),
+      OpenAI.BadRequestError, 400);
+    await rejectsWith(client.chat.completions.create({ model: 42, messages }), OpenAI.BadRequestError, 400);
   });
 
   test('an upstream 429: RateLimitError', async () => {
-    await sim.setModel('sim-fast', { error_rate: 1, error_status: 429 });
-    try {
-      await assert.rejects(client.chat.completions.create({ model: 'm-fast', messages }), OpenAI.RateLimitError);
-    } finally {
-      await sim.setModel('sim-fast', { error_rate: 0 });
-    }
+    await sim.withModel('sim-e429', { error_rate: 1, error_status: 429 }, async () => {
+      await rejectsWith(client.chat.completions.create({ model: 'm-e429', messages }), OpenAI.RateLimitError, 429);
+      await rejectsWith(client.chat.completions.create({ model: 'm-e429', messages, stream: true }),
+        OpenAI.RateLimitError, 429);
+    });
+  });
+
+  test('the simulator rate limit (rpm_limit) surfaces as RateLimitError too', async () => {
+    await sim.withModel('sim-limited', { rpm_limit: 1 }, async () => {
+      await client.chat.completions.create({ model: 'm-limited', messages });
+      await rejectsWith(client.chat.completions.create({ model: 'm-limited', messages }), OpenAI.RateLimitError, 429);
+    });
   });
 
   test('an upstream 500 and an unreachable provider: InternalServerError', async () => {
-    await sim.setModel('sim-fast', { error_rate: 1, error_status: 500 });
-    try {
-      await assert.rejects(client.chat.completions.create({ model: 'm-fast', messages }), OpenAI.InternalServerError);
-    } finally {
-      await sim.setModel('sim-fast', { error_rate: 0 });
-    }
-    await assert.rejects(client.chat.completions.create({ model: 'm-dead', messages }), OpenAI.InternalServerError);
+    await sim.withModel('sim-e500', { error_rate: 1, error_status: 500 }, async () => {
+      await rejectsWith(client.chat.completions.create({ model: 'm-e500', messages }), OpenAI.InternalServerError, 500);
+    });
+    await rejectsWith(client.chat.completions.create({ model: 'm-dead', messages }), OpenAI.InternalServerError, 502,
+      'upstream_unreachable');
   });
 
   test('a stream cut after it started raises an error in the SDK, never a quiet end', async () => {
-    await sim.setModel('sim-fast', { reset_after_chunks: 2 });
-    try {
-      const stream = await client.chat.completions.create({ model: 'm-fast', messages, stream: true });
+    await sim.withModel('sim-reset2', { reset_after_chunks: 2 }, async () => {
+      const stream = await client.chat.completions.create({ model: 'm-reset2', messages, stream: true });
+      let text = '';
       await assert.rejects(async () => {
-        for await (const chunk of stream) void chunk;
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
       }, OpenAI.APIError);
-    } finally {
-      await sim.setModel('sim-fast', { reset_after_chunks: -1 });
-    }
+      assert.match(text, /^sim:sim-reset2 tok1/, 'the chunks before the cut were delivered');
+    });
   });
 });

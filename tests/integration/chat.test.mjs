@@ -2,11 +2,11 @@
 // client disconnects, keep-alive reuse, concurrency, and every protocol.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 
 import {
   chat, gatewayConfig, hello, parseEvents, poll, rawClient, rawRequest, readEvents, request, SERVER_DEFAULTS,
-  startGateway, startSim, streamedText, TEST_KEY,
+  startGateway, startSim, streamedText, test, TEST_KEY,
 } from './harness.mjs';
 
 let sim;
@@ -15,6 +15,7 @@ before(async () => {
   sim = await startSim();
   gw = await startGateway(gatewayConfig(sim.url));
 });
+afterEach(() => gw?.assertAlive());
 after(async () => {
   await gw?.stop();
   await sim?.stop();

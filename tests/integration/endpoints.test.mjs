@@ -1,11 +1,9 @@
 // The gateway's own surface: health and readiness, the model list, request ids, the access log, and what goes
 // upstream in the way of credentials.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 
-import {
-  chat, expectError, gatewayConfig, hello, poll, startGateway, startSim, TEST_KEY,
-} from './harness.mjs';
+import { chat, expectError, gatewayConfig, hello, poll, startGateway, startSim, test, TEST_KEY } from './harness.mjs';
 
 const PROVIDER_SECRET = 'sk-provider-secret-5f1e2d3c';
 
@@ -18,6 +16,7 @@ before(async () => {
     models: '  - { id: m-keyed, provider: sim-keyed, upstream_model: sim-keyed }',
   }), { env: { GR_TEST_PROVIDER_KEY: PROVIDER_SECRET } });
 });
+afterEach(() => gw?.assertAlive());
 after(async () => {
   await gw?.stop();
   await sim?.stop();

@@ -1,11 +1,11 @@
 // What the gateway answers when things go wrong: bad input of every kind, missing or wrong keys, limits, and
 // upstream failures. Every answer must be an OpenAI-shaped error, and nothing may bring the daemon down.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe } from 'node:test';
 
 import {
-  assertOpenAiError, chat, expectError, gatewayConfig, hello, poll, rawExchange, rawRequest, readEvents, request,
-  seededRandom, SERVER_DEFAULTS, startGateway, startSim, TEST_KEY, UPSTREAM_DEFAULTS,
+  assertOpenAiError, chat, expectError, gatewayConfig, hello, poll, rawExchange, readEvents, request, seededRandom,
+  SERVER_DEFAULTS, simModels, startGateway, startSim, test, TEST_KEY, UPSTREAM_DEFAULTS,
 } from './harness.mjs';
 
 let sim;
@@ -13,10 +13,10 @@ let gw;
 before(async () => {
   sim = await startSim();
   gw = await startGateway(gatewayConfig(sim.url, {
-    models: ['  - { id: m-hang, provider: sim, upstream_model: sim-hang }',
-      '  - { id: m-stall, provider: sim, upstream_model: sim-stall }'].join('\n'),
+    models: simModels('hang', 'stall', 'e500', 'e429', 'e503', 'e401', 'e403', 'reset3', 'reset0'),
   }));
 });
+afterEach(() => gw?.assertAlive());
 after(async () => {
   await gw?.stop();
   await sim?.stop();
@@ -223,16 +223,15 @@ describe('request validation', () => {
   });
 
   test('optional fields set to null are treated as absent, end to end', async () => {
-    for (const field of ['stream', 'stream_options', 'max_tokens', 'temperature', 'tools', 'n']) {
-      const res = await chat(gw, { ...hello('m-fast'), [field]: null });
-      assert.equal(res.status, 200, `${field}: null -> ${res.status} ${await res.clone().text()}`);
-      assert.match((await res.json()).choices[0].message.content, /^sim:sim-fast/);
+    const failed = [];
+    const extras = ['stream', 'stream_options', 'max_tokens', 'temperature', 'tools', 'n'].map((f) => ({ [f]: null }));
+    extras.push({ stream_options: { include_usage: null } }, { stream: true, stream_options: { include_usage: null } });
+    for (const extra of extras) {
+      const res = await chat(gw, { ...hello('m-fast'), ...extra });
+      if (res.status !== 200) failed.push(`${JSON.stringify(extra)} -> ${res.status} ${await res.text()}`);
+      else await res.arrayBuffer();
     }
-    for (const stream of [false, true]) {
-      const res = await chat(gw, { ...hello('m-fast'), stream, stream_options: { include_usage: null } });
-      assert.equal(res.status, 200, `include_usage: null (stream ${stream}) -> ${res.status} ${await res.clone().text()}`);
-      await res.arrayBuffer();
-    }
+    assert.deepEqual(failed, []);
   });
 
   test('random bytes on raw connections never bring it down', async () => {
@@ -270,20 +269,19 @@ describe('keys', () => {
 });
 
 describe('upstream failures', () => {
-  const model = 'sim-fast';
   for (const status of [500, 429, 503]) {
     test(`an upstream ${status} is passed on with its status, whole and streamed`, async () => {
-      await sim.withModel(model, { error_rate: 1, error_status: status }, async () => {
-        await expectError(await chat(gw, hello('m-fast')), status);
-        await expectError(await chat(gw, hello('m-fast', { stream: true })), status);
+      await sim.withModel(`sim-e${status}`, { error_rate: 1, error_status: status }, async () => {
+        await expectError(await chat(gw, hello(`m-e${status}`)), status);
+        await expectError(await chat(gw, hello(`m-e${status}`, { stream: true })), status);
       });
     });
   }
 
   test("an upstream 401 or 403 is the gateway's own problem: 502", async () => {
     for (const status of [401, 403]) {
-      await sim.withModel(model, { error_rate: 1, error_status: status }, async () => {
-        await expectError(await chat(gw, hello('m-fast')), 502, 'upstream_auth_failed');
+      await sim.withModel(`sim-e${status}`, { error_rate: 1, error_status: status }, async () => {
+        await expectError(await chat(gw, hello(`m-e${status}`)), 502, 'upstream_auth_failed');
       });
     }
   });
@@ -307,6 +305,25 @@ describe('upstream failures', () => {
     });
   });
 
+  test('an answer slower than total_timeout_ms gets 504', async () => {
+    const TOTAL = 800;
+    const short = await startGateway(gatewayConfig(sim.url, {
+      upstream: { total_timeout_ms: TOTAL, first_byte_timeout_ms: 5000, idle_timeout_ms: 5000 },
+      models: simModels('late'),
+    }));
+    try {
+      await sim.withModel('sim-late', { latency_ms: 4000 }, async () => {
+        const started = Date.now();
+        const res = await chat(short, hello('m-late'));
+        const took = Date.now() - started;
+        await expectError(res, 504, 'upstream_timeout');
+        assert.ok(took >= TOTAL - 100 && took < TOTAL + 2000, `timed out after ${took} ms (total timeout ${TOTAL} ms)`);
+      });
+    } finally {
+      await short.stop();
+    }
+  });
+
   test('a stream that stalls mid-way ends with an error event after the idle timeout, no [DONE]', async () => {
     await sim.withModel('sim-stall', { tokens: 3, token_interval_ms: UPSTREAM_DEFAULTS.idle_timeout_ms + 3000 }, async () => {
       const res = await chat(gw, hello('m-stall', { stream: true }));
@@ -319,8 +336,8 @@ describe('upstream failures', () => {
   });
 
   test('a stream cut mid-way ends with an error event and no [DONE]', async () => {
-    await sim.withModel(model, { reset_after_chunks: 3, tokens: 10 }, async () => {
-      const res = await chat(gw, hello('m-fast', { stream: true }));
+    await sim.withModel('sim-reset3', { reset_after_chunks: 3, tokens: 10 }, async () => {
+      const res = await chat(gw, hello('m-reset3', { stream: true }));
       assert.equal(res.status, 200);
       const events = await readEvents(res);
       assert.ok(!events.includes('[DONE]'), 'no [DONE]');
@@ -332,8 +349,8 @@ describe('upstream failures', () => {
   });
 
   test('a stream cut before its first chunk gets a plain error status', async () => {
-    await sim.withModel(model, { reset_after_chunks: 0 }, async () => {
-      await expectError(await chat(gw, hello('m-fast', { stream: true })), 502);
+    await sim.withModel('sim-reset0', { reset_after_chunks: 0 }, async () => {
+      await expectError(await chat(gw, hello('m-reset0', { stream: true })), 502);
     });
   });
 

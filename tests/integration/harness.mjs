@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,11 +23,26 @@ const START_MS = 10000;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// node:test's `test` with a time limit by default, so that a gateway that never answers fails one test instead of
+// hanging the suite: test(name, [options], fn).
+export const TEST_TIMEOUT_MS = 30000;
+export function test(name, options, fn) {
+  if (typeof options === 'function') return nodeTest(name, { timeout: TEST_TIMEOUT_MS }, options);
+  return nodeTest(name, { timeout: TEST_TIMEOUT_MS, ...options }, fn);
+}
+
+// Writes `text` to a new file in a temporary folder of its own; the folders go when the test process ends.
+const tempDirs = [];
 export function tempFile(name, text) {
-  const path = join(mkdtempSync(join(tmpdir(), 'gr-test-')), name);
+  const dir = mkdtempSync(join(tmpdir(), 'gr-test-'));
+  tempDirs.push(dir);
+  const path = join(dir, name);
   writeFileSync(path, text);
   return path;
 }
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 // Resolves with the first match of `regex` in what `stream` prints; rejects after `ms` or if the process exits.
 function waitForOutput(proc, stream, regex, ms, what) {
@@ -49,8 +65,22 @@ function waitForOutput(proc, stream, regex, ms, what) {
       finish(reject, new Error(`${what} exited (${code ?? signal}) before it was ready; output:\n${seen}`));
     stream.on('data', onData);
     proc.once('exit', onExit);
+    proc.once('error', (e) => finish(reject, new Error(`${what} could not be started (${proc.spawnfile}): ${e.message}`
+      + ' (set GATEROUTER_BIN / GATEROUTER_SIM_BIN, or build into build/)')));
   });
 }
+
+// Every child started here, so that none outlives the test process, even when it is stopped abruptly.
+const children = new Set();
+function track(proc) {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  proc.on('error', () => children.delete(proc));
+  return proc;
+}
+process.once('exit', () => {
+  for (const proc of children) proc.kill('SIGKILL');
+});
 
 // Resolves with the exit code (null if killed by a signal) once the process has ended.
 export function exited(proc) {
@@ -104,14 +134,16 @@ export function request(url, { method = 'GET', headers = {}, body, agent = false
 export async function startSim(configText) {
   const args = ['--listen', '127.0.0.1:0'];
   if (configText) args.push('--config', tempFile('sim.yaml', configText));
-  const proc = spawn(SIM_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stderr.resume();
+  const proc = track(spawn(SIM_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
   let url;
   try {
     [, url] = await waitForOutput(proc, proc.stdout, /gaterouter-sim listening on (http:\/\/\S+)/, START_MS,
       'gaterouter-sim');
   } catch (e) {
     proc.kill('SIGKILL');
+    e.message += `\nstderr:\n${stderr}`;
     throw e;
   }
   proc.stdout.resume();
@@ -174,10 +206,16 @@ const flow = (obj) => `{ ${Object.entries(obj).map(([k, v]) => `${k}: ${JSON.str
 
 // The gateway's YAML for a simulator at `simUrl`. `server`, `upstream` and `log` override single settings;
 // `providers` and `models` are extra list items (YAML text, each line starting with "  - ").
-export function gatewayConfig(simUrl, { server = {}, upstream = {}, log = {}, keys = true, providers = '', models = '' } = {}) {
+// Tests that inject upstream failures must see each failure as it is, so breakers here only open when a test
+// asks for it (`routing`).
+const ROUTING_DEFAULTS = 'max_attempts: 3, breaker: { consecutive_failures: 1000, min_requests: 1000000 }';
+
+export function gatewayConfig(simUrl, { server = {}, upstream = {}, log = {}, keys = true, providers = '', models = '',
+  routing = ROUTING_DEFAULTS } = {}) {
   return `server: ${flow({ ...SERVER_DEFAULTS, ...server })}
 upstream: ${flow({ ...UPSTREAM_DEFAULTS, ...upstream })}
 log: ${flow({ level: 'info', access_log: true, ...log })}
+routing: { ${routing} }
 providers:
   - { name: sim, kind: openai, base_url: "${simUrl}/v1" }
   - { name: sim-anthropic, kind: anthropic, base_url: "${simUrl}/v1" }
@@ -199,37 +237,53 @@ ${keys ? `api_keys:\n  - { name: test, sha256: "${sha256(TEST_KEY)}" }` : ''}
 `;
 }
 
+// Extra models for gatewayConfig's `models`: each name N becomes gateway model m-N served by simulator model sim-N.
+// Tests that inject faults use one of their own, so that neither knobs nor any per-model health state (breakers)
+// leaks from one test into the next.
+export const simModels = (...names) =>
+  names.map((n) => `  - { id: m-${n}, provider: sim, upstream_model: sim-${n} }`).join('\n');
+
 // Starts `gaterouter --config <temp file>`; resolves once it logs where it listens. `opts` may be the extra
 // arguments (an array) or { args, env }.
 export async function startGateway(configText, opts = {}) {
   const { args = [], env = {} } = Array.isArray(opts) ? { args: opts } : opts;
   const path = tempFile('gaterouter.yaml', configText);
-  const proc = spawn(GATEWAY_BIN, ['--config', path, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
-  });
-  const logs = { out: '', err: '' };
-  proc.stdout.on('data', (d) => (logs.out += d));
-  proc.stderr.on('data', (d) => (logs.err += d));
-  let url;
-  try {
-    [, url] = await waitForOutput(proc, proc.stderr, /listening on (http:\/\/\S+)/, START_MS, 'gaterouter');
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  }
-  const port = Number(new URL(url).port);
-  assert.ok(port > 0, `the gateway logs its real port, not ${url}`);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    proc,
-    logs,
-    configPath: path,
-    exited: () => exited(proc),
-    // The access log so far: one parsed JSON object per stdout line.
-    accessLog: () => logs.out.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)),
-    stop: () => terminate(proc),
+  const launch = async () => {
+    const proc = track(spawn(GATEWAY_BIN, ['--config', path, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    }));
+    const logs = { out: '', err: '' };
+    proc.stdout.on('data', (d) => (logs.out += d));
+    proc.stderr.on('data', (d) => (logs.err += d));
+    let url;
+    try {
+      [, url] = await waitForOutput(proc, proc.stderr, /listening on (http:\/\/\S+)/, START_MS, 'gaterouter');
+    } catch (e) {
+      proc.kill('SIGKILL');
+      throw e;
+    }
+    const port = Number(new URL(url).port);
+    assert.ok(port > 0, `the gateway logs its real port, not ${url}`);
+    return { url: `http://127.0.0.1:${port}`, port, proc, logs };
   };
+  const gw = {
+    ...(await launch()),
+    configPath: path,
+    exited: () => exited(gw.proc),
+    // The access log so far: one parsed JSON object per stdout line.
+    accessLog: () => gw.logs.out.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)),
+    stop: () => terminate(gw.proc),
+    // For afterEach hooks: if the gateway died during the test, starts a new one in its place (same config; the
+    // url and port change) so that later tests are not failed by this one, and throws to fail this test.
+    async assertAlive() {
+      if (gw.proc.exitCode === null && gw.proc.signalCode === null) return;
+      const how = gw.proc.signalCode ?? `exit code ${gw.proc.exitCode}`;
+      const stderr = gw.logs.err;
+      Object.assign(gw, await launch());
+      throw new assert.AssertionError({ message: `the gateway died (${how}) during this test; its stderr:\n${stderr}` });
+    },
+  };
+  return gw;
 }
 
 export function chat(gw, body, { key = TEST_KEY, headers = {}, path = '/v1/chat/completions', signal } = {}) {

@@ -1,11 +1,11 @@
 // The daemon's life: configuration checking, slow and idle clients, and graceful shutdown.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 
 import {
-  chat, connectionRefused, GATEWAY_BIN, gatewayConfig, hello, parseEvents, poll, rawClient, rawRequest, readEvents,
-  startGateway, startSim, streamedText, tempFile,
+  chat, connectionRefused, GATEWAY_BIN, gatewayConfig, hello, parseEvents, poll, rawClient, rawRequest,
+  simModels, startGateway, startSim, streamedText, tempFile, test,
 } from './harness.mjs';
 
 // The simulator is configured from a file here: a slow model for the shutdown tests.
@@ -230,10 +230,10 @@ describe('graceful shutdown', () => {
     }
   });
 
-  test('a stream longer than the grace period is cut when it ends; the exit code is still 0', async () => {
+  test('a stream longer than the grace period is cut when the grace ends; the exit code is still 0', async () => {
     const GRACE = 1000;
     const gw = await startGateway(gatewayConfig(sim.url, { server: { shutdown_grace_ms: GRACE },
-      models: '  - { id: m-longer, provider: sim, upstream_model: sim-longer }' }));
+      models: simModels('longer') }));
     try {
       const stream = await startStream(gw, 'm-longer');
       const killedAt = Date.now();
@@ -250,6 +250,3 @@ describe('graceful shutdown', () => {
     }
   });
 });
-
-// Keep `readEvents` imported for parity with the other suites' helpers (used by ad-hoc debugging).
-void readEvents;

@@ -1,4 +1,5 @@
 #include <nlohmann/json.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "gaterouter/api/chat_completions.hpp"
@@ -45,6 +46,49 @@ awaitable<void> healthz(const Services& services, http::Request& request, http::
     co_await scope.send_json(http::Status::ok, R"({"status":"ok"})");
 }
 
+// Prometheus text format: the live state of every deployment, read from the shared atomics.
+std::string metrics_text(const Services& services) {
+    std::string out;
+    out.reserve(4096);
+    const auto family = [&out](const char* name, const char* type, const char* help) {
+        out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ")
+            .append(type).append("\n");
+    };
+    const auto sample = [&out](const char* name, const catalog::Model& m, const std::string& extra, double value) {
+        out.append(name).append("{model=\"").append(m.id).append("\",provider=\"").append(m.provider->name)
+            .append("\"").append(extra).append("} ");
+        out.append(fmt::format("{}\n", value));
+    };
+    family("gaterouter_upstream_requests_total", "counter", "Attempts sent to a deployment, by outcome.");
+    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_upstream_requests_total", m, ",outcome=\"success\"", static_cast<double>(s.successes.load()));
+        sample("gaterouter_upstream_requests_total", m, ",outcome=\"failure\"", static_cast<double>(s.failures.load()));
+    });
+    family("gaterouter_upstream_in_flight", "gauge", "Requests in flight to a deployment.");
+    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_upstream_in_flight", m, "", static_cast<double>(s.in_flight.load()));
+    });
+    family("gaterouter_upstream_latency_ewma_ms", "gauge", "Moving average of a deployment's response time.");
+    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_upstream_latency_ewma_ms", m, "", s.latency_ms.value());
+    });
+    family("gaterouter_breaker_open", "gauge", "1 when a deployment's circuit breaker is open or half-open.");
+    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_breaker_open", m, "",
+               s.breaker.state() == route::CircuitBreaker::State::closed ? 0.0 : 1.0);
+    });
+    return out;
+}
+
+awaitable<void> metrics(const Services& services, http::Request& request, http::ResponseWriter& out) {
+    RequestScope scope(request, out, *services.access_log);
+    http::Response res{http::Status::ok, 11};
+    res.set(http::bhttp::field::content_type, "text/plain; version=0.0.4");
+    res.body() = metrics_text(services);
+    scope.stamp(res);
+    co_await out.send(std::move(res));
+}
+
 awaitable<void> readyz(const Services& services, http::Request& request, http::ResponseWriter& out) {
     RequestScope scope(request, out, *services.access_log);
     if (services.draining.load(std::memory_order_relaxed)) {
@@ -65,6 +109,7 @@ void add_routes(http::Router& router, const Services& services, upstream::Client
     router.add(http::Verb::get, "/v1/models", bind(list_models));
     router.add(http::Verb::get, "/healthz", bind(healthz));
     router.add(http::Verb::get, "/readyz", bind(readyz));
+    router.add(http::Verb::get, "/metrics", bind(metrics));
 }
 
 http::RejectFn make_reject(const Services& services) {

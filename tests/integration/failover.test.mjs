@@ -85,3 +85,14 @@ test('when every candidate is down the client gets the last error', async () => 
     await sim.setModel('fo-alone', { error_rate: 0 });
   }
 });
+
+test('/metrics shows each deployment in Prometheus text format', async () => {
+  const res = await fetch(gw.url + '/metrics');
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/plain/);
+  const text = await res.text();
+  assert.match(text, /# TYPE gaterouter_upstream_requests_total counter/);
+  const line = text.split('\n').find((l) => l.startsWith('gaterouter_upstream_requests_total{model="fo-second",provider="sim",outcome="success"}'));
+  assert.ok(line && Number(line.split(' ')[1]) >= 10, line);
+  assert.match(text, /gaterouter_breaker_open\{model="fo-alone",provider="sim"\} 1/);
+});

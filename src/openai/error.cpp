@@ -108,11 +108,6 @@ ApiError model_unavailable(std::string_view model) {
                 {}, "model_unavailable");
 }
 
-ApiError shutting_down() {
-    return make(503, "api_error", "The gateway is shutting down; retry on another instance.", {},
-                "shutting_down");
-}
-
 ApiError internal_error() {
     return make(500, "api_error", "The gateway had an internal error while processing your request.", {},
                 "internal_error");

@@ -72,9 +72,4 @@ CircuitBreaker::State CircuitBreaker::state() const {
     return state_;
 }
 
-Clock::time_point CircuitBreaker::retry_at() const {
-    std::lock_guard lock(mutex_);
-    return state_ == State::open ? open_until_ : clock_.now();
-}
-
 }  // namespace gaterouter::route

@@ -41,7 +41,6 @@ Client::Client(net::io_context& io, PoolLimits limits)
 Client::~Client() { pool_->close_all(); }
 
 void Client::close_idle() { pool_->close_all(); }
-std::size_t Client::idle_connections() const { return pool_->idle(); }
 std::uint64_t Client::connections_opened() const { return pool_->opened; }
 
 // Opens a new connection: DNS (cached), TCP connect, and the TLS handshake with SNI and host-name checks.

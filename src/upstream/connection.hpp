@@ -55,7 +55,6 @@ public:
     std::unique_ptr<Connection> take(const std::string& origin_key);
     void put(std::unique_ptr<Connection> connection);
     void close_all();
-    std::size_t idle() const;
 
     // DNS results by "host:port", each kept for dns_ttl.
     const tcp::resolver::results_type* cached_address(const std::string& host_port);

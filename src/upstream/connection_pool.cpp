@@ -51,12 +51,6 @@ void ConnectionPool::close_all() {
     idle_.clear();
 }
 
-std::size_t ConnectionPool::idle() const {
-    std::size_t n = 0;
-    for (const auto& [key, stack] : idle_) n += stack.size();
-    return n;
-}
-
 const tcp::resolver::results_type* ConnectionPool::cached_address(const std::string& host_port) {
     const auto it = addresses_.find(host_port);
     if (it == addresses_.end() || Clock::now() >= it->second.expires) return nullptr;

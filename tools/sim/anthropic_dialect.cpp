@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dialect.hpp"
+#include "gaterouter/http/sse.hpp"
 #include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::sim {
@@ -8,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string event(const char* name, const json& j) { return std::string("event: ") + name + "\ndata: " + j.dump() + "\n\n"; }
+std::string event(const char* name, const json& j) { return http::sse_event(name, j.dump()); }
 
 class AnthropicDialect final : public Dialect {
 public:

@@ -15,19 +15,33 @@ int as_int(const nlohmann::json& v, const std::string& name, int min) {
     return v.get<int>();
 }
 
-// YAML scalars to JSON values, so both sources go through Knobs::merge.
-nlohmann::json yaml_to_json(const YAML::Node& node) {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& kv : node) {
-        const std::string s = kv.second.Scalar();
-        if (s == "true" || s == "false") {
-            j[kv.first.Scalar()] = s == "true";
-        } else {
-            j[kv.first.Scalar()] = nlohmann::json::parse(s, nullptr, false);
-            if (j[kv.first.Scalar()].is_discarded()) j[kv.first.Scalar()] = s;
+[[noreturn]] void fail_at(const std::string& path, const YAML::Node& at, const std::string& what) {
+    throw std::runtime_error(path + ":" + std::to_string(at.Mark().line + 1) + ": " + what);
+}
+
+// A YAML value as JSON, so the file and the control endpoint both go through Knobs::merge. Quoted scalars
+// stay strings; a map or list becomes an array, which no knob accepts.
+nlohmann::json yaml_value(const YAML::Node& node) {
+    if (!node.IsScalar()) return node.IsNull() ? nlohmann::json() : nlohmann::json::array();
+    const std::string& s = node.Scalar();
+    if (node.Tag() == "!") return s;
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+    nlohmann::json number = nlohmann::json::parse(s, nullptr, false);
+    return number.is_number() ? number : nlohmann::json(s);
+}
+
+// Merges one YAML map of knobs into `into`; an error names the line of the knob at fault.
+void merge_yaml(Knobs& into, const YAML::Node& map, const std::string& path) {
+    if (map.IsNull()) return;
+    if (!map.IsMap()) fail_at(path, map, "expected a map of knobs");
+    for (const auto& kv : map) {
+        try {
+            into.merge(nlohmann::json{{kv.first.Scalar(), yaml_value(kv.second)}});
+        } catch (const std::invalid_argument& e) {
+            fail_at(path, kv.first, e.what());
         }
     }
-    return j;
 }
 
 }  // namespace
@@ -65,9 +79,14 @@ void Knobs::merge(const nlohmann::json& j) {
 }
 
 nlohmann::json Knobs::to_json() const {
-    return {{"latency_ms", latency_ms},   {"ttft_ms", ttft_ms},       {"token_interval_ms", token_interval_ms},
-            {"tokens", tokens},           {"error_rate", error_rate}, {"error_status", error_status},
-            {"hang", hang},               {"reset_after_chunks", reset_after_chunks},
+    return {{"latency_ms", latency_ms},
+            {"ttft_ms", ttft_ms},
+            {"token_interval_ms", token_interval_ms},
+            {"tokens", tokens},
+            {"error_rate", error_rate},
+            {"error_status", error_status},
+            {"hang", hang},
+            {"reset_after_chunks", reset_after_chunks},
             {"rpm_limit", rpm_limit}};
 }
 
@@ -83,36 +102,41 @@ void KnobStore::load_file(const std::string& path) {
     try {
         root = YAML::LoadFile(path);
     } catch (const YAML::Exception& e) {
+        if (e.mark.is_null()) throw std::runtime_error(path + ": " + e.msg);
         throw std::runtime_error(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
     Snapshot s;
-    const auto fail = [&](const YAML::Node& at, const std::string& what) {
-        throw std::runtime_error(path + ":" + std::to_string(at.Mark().line + 1) + ": " + what);
-    };
+    if (root.IsNull()) return publish_file(std::move(s));
+    if (!root.IsMap()) fail_at(path, root, "expected a map with defaults: and models:");
     for (const auto& kv : root) {
         const std::string key = kv.first.Scalar();
-        try {
-            if (key == "defaults") {
-                s.defaults.merge(yaml_to_json(kv.second));
-            } else if (key == "models") {
-                for (const auto& m : kv.second) {
-                    Knobs k = s.defaults;
-                    k.merge(yaml_to_json(m.second));
-                    s.models[m.first.Scalar()] = k;
-                }
-            } else {
-                fail(kv.first, "unknown key '" + key + "' (expected defaults or models)");
-            }
-        } catch (const std::invalid_argument& e) {
-            fail(kv.second, e.what());
+        if (key != "defaults" && key != "models") {
+            fail_at(path, kv.first, "unknown key '" + key + "' (expected defaults or models)");
         }
     }
+    // Defaults first, wherever they stand in the file: every model starts from them.
+    const YAML::Node& file = root;  // const: operator[] must not add the keys it looks up
+    if (file["defaults"]) merge_yaml(s.defaults, file["defaults"], path);
+    if (const YAML::Node models = file["models"]; models && !models.IsNull()) {
+        if (!models.IsMap()) fail_at(path, models, "models: expected a map of model name to knobs");
+        for (const auto& m : models) {
+            Knobs k = s.defaults;
+            merge_yaml(k, m.second, path);
+            s.models[m.first.Scalar()] = k;
+        }
+    }
+    publish_file(std::move(s));
+}
+
+void KnobStore::publish_file(Snapshot s) {
     std::lock_guard lock(write_);
     from_file_ = s;
     publish(std::move(s));
 }
 
-void KnobStore::publish(Snapshot next) { current_.store(std::make_shared<const Snapshot>(std::move(next))); }
+void KnobStore::publish(Snapshot next) {
+    current_.store(std::make_shared<const Snapshot>(std::move(next)));
+}
 
 void KnobStore::set_model(const std::string& model, const nlohmann::json& knobs) {
     std::lock_guard lock(write_);

@@ -48,6 +48,7 @@ public:
 
 private:
     void publish(Snapshot next);
+    void publish_file(Snapshot s);
     std::mutex write_;
     Snapshot from_file_;
     std::atomic<std::shared_ptr<const Snapshot>> current_;

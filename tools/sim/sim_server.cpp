@@ -84,23 +84,32 @@ SimServer::SimServer(KnobStore& knobs, std::function<std::pair<std::size_t, std:
 
 void SimServer::add_routes(http::Router& router) {
     using http::Verb;
-    const auto chat = [this](const Dialect& d) {
-        return [this, &d](http::Request& req, http::ResponseWriter& out) { return serve_chat(d, req, out); };
+    // Each router belongs to one worker thread; its routes count into that worker's own shard.
+    StatsShard* shard = nullptr;
+    {
+        std::lock_guard lock(shards_mutex_);
+        shard = shards_.emplace_back(std::make_unique<StatsShard>()).get();
+    }
+    StatsShard& stats = *shard;
+    const auto chat = [this, &stats](const Dialect& d) {
+        return [this, &stats, &d](http::Request& req, http::ResponseWriter& out) {
+            return serve_chat(stats, d, req, out);
+        };
     };
     router.add(Verb::post, "/v1/chat/completions", chat(*openai_));
     router.add(Verb::post, "/chat/completions", chat(*openai_));
     router.add(Verb::post, "/v1/messages", chat(*anthropic_));
-    router.add(Verb::post, "/v1/embeddings", [this](http::Request& req, http::ResponseWriter& out) {
-        return serve_embeddings(req, out, false);
+    router.add(Verb::post, "/v1/embeddings", [this, &stats](http::Request& req, http::ResponseWriter& out) {
+        return serve_embeddings(stats, req, out, false);
     });
     // Gemini puts the method in the path: .../models/<model>:generateContent, :batchEmbedContents, ...
-    const auto gemini = [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
+    const auto gemini = [this, &stats](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
         if (req.target().find("EmbedContents") != std::string_view::npos ||
             req.target().find(":embedContent") != std::string_view::npos) {
-            co_await serve_embeddings(req, out, true);
+            co_await serve_embeddings(stats, req, out, true);
             co_return;
         }
-        co_await serve_chat(*gemini_, req, out);
+        co_await serve_chat(stats, *gemini_, req, out);
     };
     router.add_prefix(Verb::post, "/v1beta/models/", gemini);
     router.add_prefix(Verb::post, "/v1/models/", gemini);
@@ -135,84 +144,133 @@ void SimServer::add_routes(http::Router& router) {
     });
     router.add(Verb::post, "/_sim/reset", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
         knobs_.reset_all();
-        {
-            std::lock_guard lock(stats_.mutex);
-            stats_.requests_by_model.clear();
-            stats_.recent_by_model.clear();
-            stats_.last_request = json::object();
-        }
-        for (auto* counter : {&stats_.requests_total, &stats_.errors_injected, &stats_.rate_limited,
-                              &stats_.streams_completed, &stats_.streams_aborted}) {
-            counter->store(0);
-        }
+        reset_stats();
         co_await out.send(json_response(http::Status::ok, R"({"reset":true})"));
     });
     router.add(Verb::get, "/_sim/stats", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
         co_await out.send(json_response(http::Status::ok, stats_json().dump()));
     });
     router.add(Verb::get, "/_sim/last_request", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
-        std::string body;
-        {
-            std::lock_guard lock(stats_.mutex);
-            body = stats_.last_request.dump();
-        }
-        co_await out.send(json_response(http::Status::ok, std::move(body)));
+        co_await out.send(json_response(http::Status::ok, last_request_json()));
     });
 }
 
 json SimServer::stats_json() {
     const auto [open, accepted] = connections_();
-    std::lock_guard lock(stats_.mutex);
-    return {{"requests_total", stats_.requests_total.load()},
-            {"requests_by_model", stats_.requests_by_model},
-            {"errors_injected", stats_.errors_injected.load()},
-            {"rate_limited", stats_.rate_limited.load()},
+    std::uint64_t requests = 0, errors = 0, limited = 0, completed = 0, aborted = 0;
+    std::int64_t active = 0;
+    json by_model = json::object();
+    std::lock_guard list_lock(shards_mutex_);
+    for (const auto& shard : shards_) {
+        requests += shard->requests_total.load(std::memory_order_relaxed);
+        errors += shard->errors_injected.load(std::memory_order_relaxed);
+        limited += shard->rate_limited.load(std::memory_order_relaxed);
+        active += shard->active_streams.load(std::memory_order_relaxed);
+        completed += shard->streams_completed.load(std::memory_order_relaxed);
+        aborted += shard->streams_aborted.load(std::memory_order_relaxed);
+        std::lock_guard lock(shard->mutex);
+        for (const auto& [model, n] : shard->requests_by_model) {
+            by_model[model] = by_model.value(model, std::uint64_t{0}) + n;
+        }
+    }
+    return {{"requests_total", requests},
+            {"requests_by_model", std::move(by_model)},
+            {"errors_injected", errors},
+            {"rate_limited", limited},
             {"open_connections", open},
             {"accepted_connections", accepted},
-            {"active_streams", stats_.active_streams.load()},
-            {"streams_completed", stats_.streams_completed.load()},
-            {"streams_aborted", stats_.streams_aborted.load()}};
+            {"active_streams", active},
+            {"streams_completed", completed},
+            {"streams_aborted", aborted}};
 }
 
-void SimServer::record(const http::Request& request, const std::string& model) {
-    stats_.requests_total.fetch_add(1, std::memory_order_relaxed);
-    json headers = json::object();
-    for (const auto& f : request) headers[std::string(f.name_string())] = std::string(f.value());
-    std::lock_guard lock(stats_.mutex);
-    ++stats_.requests_by_model[model];
-    stats_.last_request = {{"path", std::string(request.target())}, {"headers", std::move(headers)}, {"body", request.body()}};
+std::string SimServer::last_request_json() {
+    json last = json::object();
+    std::chrono::steady_clock::time_point newest{};
+    std::lock_guard list_lock(shards_mutex_);
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        const StatsShard::LastRequest& r = shard->last;
+        if (r.at <= newest) continue;
+        newest = r.at;
+        json headers = json::object();
+        for (std::size_t i = 0; i < r.header_count; ++i) headers[r.headers[i].first] = r.headers[i].second;
+        last = {{"path", r.path}, {"headers", std::move(headers)}, {"body", r.body}};
+    }
+    return last.dump();
+}
+
+void SimServer::reset_stats() {
+    {
+        std::lock_guard lock(rpm_mutex_);
+        recent_by_model_.clear();
+    }
+    std::lock_guard list_lock(shards_mutex_);
+    for (const auto& shard : shards_) {
+        // active_streams stays: those streams are still running.
+        for (auto* counter : {&shard->requests_total, &shard->errors_injected, &shard->rate_limited,
+                              &shard->streams_completed, &shard->streams_aborted}) {
+            counter->store(0, std::memory_order_relaxed);
+        }
+        std::lock_guard lock(shard->mutex);
+        shard->requests_by_model.clear();
+        shard->last.at = {};
+    }
+}
+
+// On every request: no allocation once the shard's strings have grown to the usual sizes (a new model name
+// aside), and a lock only the stats readers ever contend for.
+void SimServer::record(StatsShard& stats, const http::Request& request, std::string_view model) {
+    stats.requests_total.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(stats.mutex);
+    auto it = stats.requests_by_model.find(model);
+    if (it == stats.requests_by_model.end()) it = stats.requests_by_model.emplace(std::string(model), 0).first;
+    ++it->second;
+    StatsShard::LastRequest& last = stats.last;
+    last.at = std::chrono::steady_clock::now();
+    last.path.assign(request.target());
+    last.body.assign(request.body());
+    std::size_t n = 0;
+    for (const auto& f : request) {
+        if (n == last.headers.size()) last.headers.emplace_back();
+        last.headers[n].first.assign(f.name_string());
+        last.headers[n].second.assign(f.value());
+        ++n;
+    }
+    last.header_count = n;
 }
 
 bool SimServer::admit(const std::string& model, int rpm_limit) {
     const auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(stats_.mutex);
-    auto& recent = stats_.recent_by_model[model];
+    std::lock_guard lock(rpm_mutex_);
+    auto& recent = recent_by_model_[model];
     while (!recent.empty() && now - recent.front() >= std::chrono::minutes(1)) recent.pop_front();
     if (static_cast<int>(recent.size()) >= rpm_limit) return false;
     recent.push_back(now);
     return true;
 }
 
-awaitable<void> SimServer::serve_chat(const Dialect& dialect, http::Request& request, http::ResponseWriter& out) {
+awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect, http::Request& request,
+                                      http::ResponseWriter& out) {
     ChatCall call;
     std::string error;
     if (!dialect.read(request, call, error)) {
         co_await out.send(json_response(http::Status::bad_request, dialect.error_body(400, error)));
         co_return;
     }
-    record(request, call.model);
+    record(stats, request, call.model);
     const auto snapshot = knobs_.snapshot();
     const Knobs& k = snapshot->of(call.model);
 
     if (k.rpm_limit > 0 && !admit(call.model, k.rpm_limit)) {
-        stats_.rate_limited.fetch_add(1, std::memory_order_relaxed);
+        stats.rate_limited.fetch_add(1, std::memory_order_relaxed);
         auto res = json_response(http::Status::too_many_requests, dialect.error_body(429, "simulated rate limit"));
         res.set(field::retry_after, "1");
         co_await out.send(std::move(res));
         co_return;
     }
     if (draw(k.error_rate)) {
-        stats_.errors_injected.fetch_add(1, std::memory_order_relaxed);
+        stats.errors_injected.fetch_add(1, std::memory_order_relaxed);
         auto res = json_response(static_cast<http::Status>(k.error_status),
                                  dialect.error_body(static_cast<unsigned>(k.error_status), "simulated failure"));
         if (k.error_status == 429 || k.error_status == 503) res.set(field::retry_after, "1");
@@ -228,7 +286,7 @@ awaitable<void> SimServer::serve_chat(const Dialect& dialect, http::Request& req
     }
     const Answer answer = make_answer(call, k);
     if (call.stream) {
-        co_await stream_answer(dialect, answer, k, out);
+        co_await stream_answer(stats, dialect, answer, k, out);
         co_return;
     }
     co_await pause(k.latency_ms);
@@ -237,7 +295,8 @@ awaitable<void> SimServer::serve_chat(const Dialect& dialect, http::Request& req
     co_await out.send(std::move(res));
 }
 
-awaitable<void> SimServer::serve_embeddings(http::Request& request, http::ResponseWriter& out, bool gemini) {
+awaitable<void> SimServer::serve_embeddings(StatsShard& stats, http::Request& request, http::ResponseWriter& out,
+                                            bool gemini) {
     const json body = json::parse(request.body(), nullptr, false);
     std::vector<std::string> texts;
     std::string model;
@@ -269,7 +328,7 @@ awaitable<void> SimServer::serve_embeddings(http::Request& request, http::Respon
                                         (gemini ? gemini_ : openai_)->error_body(400, "expected a model and some input")));
         co_return;
     }
-    record(request, model);
+    record(stats, request, model);
     json result;
     if (gemini) {
         json embeddings = json::array();
@@ -293,14 +352,14 @@ awaitable<void> SimServer::serve_embeddings(http::Request& request, http::Respon
     co_await out.send(json_response(http::Status::ok, std::move(text)));
 }
 
-awaitable<void> SimServer::stream_answer(const Dialect& dialect, const Answer& answer, const Knobs& k,
-                                         http::ResponseWriter& out) {
+awaitable<void> SimServer::stream_answer(StatsShard& stats, const Dialect& dialect, const Answer& answer,
+                                         const Knobs& k, http::ResponseWriter& out) {
     const StreamPlan plan = dialect.stream(answer);
-    stats_.active_streams.fetch_add(1, std::memory_order_relaxed);
+    stats.active_streams.fetch_add(1, std::memory_order_relaxed);
     struct Active {
         std::atomic<std::int64_t>& n;
         ~Active() { n.fetch_sub(1, std::memory_order_relaxed); }
-    } active{stats_.active_streams};
+    } active{stats.active_streams};
 
     http::bhttp::response<http::bhttp::empty_body> head{http::Status::ok, 11};
     head.set(field::content_type, "text/event-stream");
@@ -316,7 +375,7 @@ awaitable<void> SimServer::stream_answer(const Dialect& dialect, const Answer& a
     co_await pause(k.ttft_ms);
     error_code ec = co_await out.start_stream(std::move(head));
     if (ec) {
-        stats_.streams_aborted.fetch_add(1, std::memory_order_relaxed);
+        stats.streams_aborted.fetch_add(1, std::memory_order_relaxed);
         co_return;
     }
     for (std::size_t i = 0; i < plan.content_count || i == 0; ++i) {
@@ -324,7 +383,7 @@ awaitable<void> SimServer::stream_answer(const Dialect& dialect, const Answer& a
         if (k.reset_after_chunks >= 0 && static_cast<int>(i) == k.reset_after_chunks) {
             reset(out.stream());
             out.close_after();
-            stats_.streams_aborted.fetch_add(1, std::memory_order_relaxed);
+            stats.streams_aborted.fetch_add(1, std::memory_order_relaxed);
             co_return;
         }
         std::string chunk = i == 0 ? std::move(lead) : std::string();
@@ -332,16 +391,16 @@ awaitable<void> SimServer::stream_answer(const Dialect& dialect, const Answer& a
         if (i + 1 >= plan.content_count) chunk += tail;
         ec = co_await out.write_chunk(chunk);
         if (ec) {
-            stats_.streams_aborted.fetch_add(1, std::memory_order_relaxed);
+            stats.streams_aborted.fetch_add(1, std::memory_order_relaxed);
             co_return;
         }
     }
     ec = co_await out.finish_stream();
     if (ec) {
-        stats_.streams_aborted.fetch_add(1, std::memory_order_relaxed);
+        stats.streams_aborted.fetch_add(1, std::memory_order_relaxed);
         co_return;
     }
-    stats_.streams_completed.fetch_add(1, std::memory_order_relaxed);
+    stats.streams_completed.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace gaterouter::sim

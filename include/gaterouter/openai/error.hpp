@@ -35,7 +35,7 @@ ApiError upstream_unreachable(std::string_view model, std::string_view detail); 
 ApiError upstream_timeout(std::string_view model, std::string_view what);        // 504
 ApiError upstream_bad_response(std::string_view model, std::string_view detail);  // 502
 ApiError model_unavailable(std::string_view model);                                // 503
-ApiError shutting_down();                                                          // 503
+                                                          // 503
 ApiError internal_error();                                                         // 500
 
 // The body of an error an upstream returned, kept when it is already OpenAI-shaped, otherwise wrapped, with the

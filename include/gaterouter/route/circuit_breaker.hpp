@@ -38,8 +38,6 @@ public:
     void record_success();
     void record_failure();
     State state() const;
-    // When an open breaker will let probes through (for callers that may wait for it).
-    Clock::time_point retry_at() const;
 
 private:
     void open_locked(Clock::time_point now);

@@ -55,7 +55,6 @@ public:
 
     // Closes every pooled connection (shutdown).
     void close_idle();
-    std::size_t idle_connections() const;
     std::uint64_t connections_opened() const;
 
 private:

@@ -81,5 +81,6 @@ TEST(CircuitBreaker, AFailedProbeOrALateFailureReopensForAnotherCooldown) {
     EXPECT_TRUE(b.allow());
     b.record_failure();
     EXPECT_EQ(b.state(), CircuitBreaker::State::open);
-    EXPECT_EQ(b.retry_at(), clock.now() + 5s);
+    clock.advance(4s);
+    EXPECT_FALSE(b.allow());  // a full cool-down again
 }

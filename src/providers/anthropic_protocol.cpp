@@ -4,22 +4,13 @@
 
 #include "gaterouter/openai/completion.hpp"
 #include "gaterouter/openai/json_access.hpp"
+#include "message_parts.hpp"
 
 namespace gaterouter::providers {
 
 using nlohmann::json;
 
 namespace {
-
-// "data:image/png;base64,AAAA" → {media_type, data}; false for any other URL.
-bool split_data_url(const std::string& url, std::string& media_type, std::string& data) {
-    if (!url.starts_with("data:")) return false;
-    const auto semi = url.find(";base64,");
-    if (semi == std::string::npos) return false;
-    media_type = url.substr(5, semi - 5);
-    data = url.substr(semi + 8);
-    return true;
-}
 
 json image_block(const json& part) {
     const json& image = openai::field(part, "image_url");
@@ -51,34 +42,10 @@ json content_blocks(const json& content) {
     return blocks;
 }
 
-std::string text_of(const json& content) {
-    if (content.is_string()) return content.get<std::string>();
-    std::string text;
-    if (content.is_array()) {
-        for (const auto& part : content) {
-            if (openai::get_or(part, "type", "") != "text") continue;
-            if (!text.empty()) text += "\n";
-            text += openai::get_or(part, "text", "");
-        }
-    }
-    return text;
-}
-
 json tool_input(const json& function) {
     const std::string arguments = openai::get_or(function, "arguments", "");
     json input = json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
     return input.is_object() ? input : json::object();
-}
-
-// Appends a message, merging it into the previous one when the role repeats (Anthropic wants turns to
-// alternate; several OpenAI tool messages in a row become one user turn of tool_result blocks).
-void push_turn(json& messages, const std::string& role, json blocks) {
-    if (blocks.empty()) return;
-    if (!messages.empty() && messages.back()["role"] == role) {
-        for (auto& b : blocks) messages.back()["content"].push_back(std::move(b));
-        return;
-    }
-    messages.push_back({{"role", role}, {"content", std::move(blocks)}});
 }
 
 json translate_messages(const json& in, json& system) {
@@ -91,7 +58,7 @@ json translate_messages(const json& in, json& system) {
             if (!system_text.empty()) system_text += "\n\n";
             system_text += text_of(content);
         } else if (role == "user") {
-            push_turn(messages, "user", content_blocks(content));
+            push_turn(messages, "user", content_blocks(content), "content");
         } else if (role == "assistant") {
             json blocks = json::array();
             // Thinking blocks first, exactly as Anthropic sent them: their signatures must match.
@@ -106,12 +73,13 @@ json translate_messages(const json& in, json& system) {
                                   {"name", openai::get_or(function, "name", "")},
                                   {"input", tool_input(function)}});
             }
-            push_turn(messages, "assistant", std::move(blocks));
+            push_turn(messages, "assistant", std::move(blocks), "content");
         } else if (role == "tool") {
             push_turn(messages, "user",
                       json::array({{{"type", "tool_result"},
                                     {"tool_use_id", openai::get_or(m, "tool_call_id", "")},
-                                    {"content", text_of(content)}}}));
+                                    {"content", text_of(content)}}}),
+                      "content");
         }
     }
     if (!system_text.empty()) system = system_text;

@@ -4,6 +4,7 @@
 
 #include "gaterouter/openai/completion.hpp"
 #include "gaterouter/openai/json_access.hpp"
+#include "message_parts.hpp"
 
 namespace gaterouter::providers {
 
@@ -14,12 +15,8 @@ namespace {
 json image_part(const json& part) {
     const json& image = openai::field(part, "image_url");
     const std::string url = image.is_string() ? image.get<std::string>() : openai::get_or(image, "url", "");
-    if (url.starts_with("data:")) {
-        const auto semi = url.find(";base64,");
-        if (semi != std::string::npos) {
-            return {{"inlineData", {{"mimeType", url.substr(5, semi - 5)}, {"data", url.substr(semi + 8)}}}};
-        }
-    }
+    std::string media_type, data;
+    if (split_data_url(url, media_type, data)) return {{"inlineData", {{"mimeType", media_type}, {"data", data}}}};
     return {{"fileData", {{"fileUri", url}}}};
 }
 
@@ -37,25 +34,6 @@ json parts_of(const json& content) {
     return parts;
 }
 
-std::string text_of(const json& content) {
-    std::string text;
-    for (const auto& p : parts_of(content)) {
-        if (!p.contains("text")) continue;
-        if (!text.empty()) text += "\n";
-        text += p["text"].get<std::string>();
-    }
-    return text;
-}
-
-void push_turn(json& contents, const std::string& role, json parts) {
-    if (parts.empty()) return;
-    if (!contents.empty() && contents.back()["role"] == role) {
-        for (auto& p : parts) contents.back()["parts"].push_back(std::move(p));
-        return;
-    }
-    contents.push_back({{"role", role}, {"parts", std::move(parts)}});
-}
-
 json translate_messages(const json& in, json& system) {
     json contents = json::array();
     std::string system_text;
@@ -67,7 +45,7 @@ json translate_messages(const json& in, json& system) {
             if (!system_text.empty()) system_text += "\n\n";
             system_text += text_of(content);
         } else if (role == "user") {
-            push_turn(contents, "user", parts_of(content));
+            push_turn(contents, "user", parts_of(content), "parts");
         } else if (role == "assistant") {
             json parts = parts_of(content);
             for (const auto& call : openai::field(m, "tool_calls")) {
@@ -80,7 +58,7 @@ json translate_messages(const json& in, json& system) {
                 if (ext.contains("thought_signature")) part["thoughtSignature"] = ext["thought_signature"];
                 parts.push_back(std::move(part));
             }
-            push_turn(contents, "model", std::move(parts));
+            push_turn(contents, "model", std::move(parts), "parts");
         } else if (role == "tool") {
             const std::string id = openai::get_or(m, "tool_call_id", "");
             const auto it = tool_names.find(id);
@@ -89,7 +67,8 @@ json translate_messages(const json& in, json& system) {
             if (!response.is_object()) response = {{"result", result}};
             push_turn(contents, "user",
                       json::array({{{"functionResponse",
-                                     {{"name", it == tool_names.end() ? id : it->second}, {"response", response}}}}}));
+                                     {{"name", it == tool_names.end() ? id : it->second}, {"response", response}}}}}),
+                      "parts");
         }
     }
     if (!system_text.empty()) system = {{"parts", json::array({{{"text", system_text}}})}};

@@ -12,7 +12,8 @@
 
 namespace {
 
-constexpr std::string_view kUsage = R"(gaterouter — an OpenAI-compatible gateway that routes each request to the best model of a pool.
+constexpr std::string_view kUsage =
+    R"(gaterouter — an OpenAI-compatible gateway that routes each request to the best model of a pool.
 
 Usage:
   gaterouter [--config FILE] [--log-level LEVEL]   run the gateway

@@ -1,5 +1,5 @@
-// Micro-benchmarks of the per-request work the gateway adds: reading a request, building the upstream request for
-// each protocol, and translating one stream event. Figures: bench/README.md.
+// Micro-benchmarks of the per-request work the gateway adds: reading a request, building the upstream request
+// for each protocol, and translating one stream event. Figures: bench/README.md.
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -19,7 +19,8 @@ std::string request_body() {
     for (std::size_t i = 0; i < long_turn.size(); i += 7) long_turn[i] = ' ';
     return R"({"model":"public-model","messages":[{"role":"system","content":"You are a helpful assistant that answers briefly."},)"
            R"({"role":"user","content":"What is the capital of France?"},{"role":"assistant","content":"Paris."},)"
-           R"({"role":"user","content":")" + long_turn + R"("}],"temperature":0.7,"max_tokens":256,"stream":false})";
+           R"({"role":"user","content":")" +
+           long_turn + R"("}],"temperature":0.7,"max_tokens":256,"stream":false})";
 }
 
 struct Setup {

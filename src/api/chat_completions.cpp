@@ -21,13 +21,15 @@ catalog::Needs needs_of(const openai::ChatRequest& chat) {
     if (chat.json_mode) needs.capabilities |= catalog::kJson;
     if (chat.stream) needs.capabilities |= catalog::kStreaming;
     needs.prompt_tokens = chat.estimated_prompt_tokens;
-    needs.max_output_tokens = static_cast<std::uint32_t>(std::min<std::int64_t>(chat.max_tokens.value_or(0), UINT32_MAX));
+    needs.max_output_tokens =
+        static_cast<std::uint32_t>(std::min<std::int64_t>(chat.max_tokens.value_or(0), UINT32_MAX));
     return needs;
 }
 
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model) {
     if (upstream::is_timeout(failure)) return openai::upstream_timeout(model, upstream::describe(failure));
-    if (failure == upstream::Failure::protocol) return openai::upstream_bad_response(model, upstream::describe(failure));
+    if (failure == upstream::Failure::protocol)
+        return openai::upstream_bad_response(model, upstream::describe(failure));
     return openai::upstream_unreachable(model, upstream::describe(failure));
 }
 
@@ -52,13 +54,13 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
     const route::Plan plan =
         route::plan_for_model(*services_.catalog, *model, needs_of(chat), services_.max_attempts);
     if (!plan.refusal.empty()) {
-        co_await scope.fail(openai::invalid_request("This request cannot be served: " + plan.refusal + ".", "model",
-                                                    "model_not_capable"));
+        co_await scope.fail(openai::invalid_request("This request cannot be served: " + plan.refusal + ".",
+                                                    "model", "model_not_capable"));
         co_return;
     }
 
-    // The plan's candidates in order: a retryable failure before anything reached the client moves on to the next
-    // one, invisibly to the client. Candidates whose breaker is open are passed over.
+    // The plan's candidates in order: a retryable failure before anything reached the client moves on to the
+    // next one, invisibly to the client. Candidates whose breaker is open are passed over.
     std::optional<openai::ApiError> last_error;
     for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
         const catalog::Model& candidate = *plan.candidates[i];
@@ -85,7 +87,9 @@ ChatCompletionsHandler::InFlight::InFlight(route::DeploymentState& health)
     health_.in_flight.fetch_add(1, std::memory_order_relaxed);
 }
 
-ChatCompletionsHandler::InFlight::~InFlight() { health_.in_flight.fetch_sub(1, std::memory_order_relaxed); }
+ChatCompletionsHandler::InFlight::~InFlight() {
+    health_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+}
 
 ChatCompletionsHandler::Attempt ChatCompletionsHandler::InFlight::failed(openai::ApiError error) {
     health_.breaker.record_failure();
@@ -100,11 +104,9 @@ void ChatCompletionsHandler::InFlight::succeeded() {
     health_.latency_ms.add(std::chrono::duration<double, std::milli>(elapsed).count());
 }
 
-awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(RequestScope& scope,
-                                                                                 const openai::ChatRequest& chat,
-                                                                                 std::string& body,
-                                                                                 const catalog::Model& model,
-                                                                                 route::DeploymentState& health) const {
+awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(
+    RequestScope& scope, const openai::ChatRequest& chat, std::string& body, const catalog::Model& model,
+    route::DeploymentState& health) const {
     const providers::ProviderRuntime& provider = services_.providers->of(*model.provider);
     http::Request upstream_request = provider.chat->build_request(chat, body, model);
     upstream_request.set("x-request-id", scope.id());
@@ -142,7 +144,8 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
 }
 
 awaitable<void> relay_upstream_error(RequestScope& scope, upstream::Response& response,
-                                     const providers::ProviderRuntime& provider, const catalog::Model& model) {
+                                     const providers::ProviderRuntime& provider,
+                                     const catalog::Model& model) {
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, 1024 * 1024));
     if (failure != upstream::Failure::none) body.clear();
@@ -168,8 +171,8 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
 }
 
 // Relays the upstream's events as they arrive: each read from the upstream is translated and written to the
-// client at once, never held back for the end. The client's headers go out with the first event, so until then
-// a failure can still be answered with a plain error status. After that a failure must not look like a
+// client at once, never held back for the end. The client's headers go out with the first event, so until
+// then a failure can still be answered with a plain error status. After that a failure must not look like a
 // finished answer: the stream ends with an error event and without [DONE].
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
     RequestScope& scope, upstream::Response& response, const providers::ProviderRuntime& provider,
@@ -193,7 +196,8 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
         }
         if (failure != upstream::Failure::none) {
             response.abandon();
-            if (!out.headers_sent()) co_return upstream_failure(failure, model.id);  // another candidate may serve it
+            if (!out.headers_sent())
+                co_return upstream_failure(failure, model.id);  // another candidate may serve it
             openai::ApiError error = upstream_failure(failure, model.id);
             co_await end_stream_with_error(scope, error);
             co_return error;
@@ -210,7 +214,8 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
         if (piece.empty()) break;
     }
     if (!translator->finished()) {
-        openai::ApiError error = openai::upstream_bad_response(model.id, "the stream ended before it was complete");
+        openai::ApiError error =
+            openai::upstream_bad_response(model.id, "the stream ended before it was complete");
         co_await end_stream_with_error(scope, error);
         co_return error;
     }

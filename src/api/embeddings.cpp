@@ -31,7 +31,8 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
     }
     scope.set_upstream(model->provider->name);
 
-    http::Request upstream_request = provider.embeddings->build_embeddings_request(embeddings, request.body(), *model);
+    http::Request upstream_request =
+        provider.embeddings->build_embeddings_request(embeddings, request.body(), *model);
     upstream_request.set("x-request-id", scope.id());
     upstream::Response response;
     auto failure = co_await scope.upstream(
@@ -50,8 +51,8 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
         co_await scope.fail(upstream_failure(failure, model->id));
         co_return;
     }
-    co_await scope.send_json(http::Status::ok,
-                             provider.embeddings->translate_embeddings_response(std::move(body), embeddings, *model));
+    co_await scope.send_json(http::Status::ok, provider.embeddings->translate_embeddings_response(
+                                                   std::move(body), embeddings, *model));
 }
 
 }  // namespace gaterouter::api

@@ -34,7 +34,9 @@ RequestScope::~RequestScope() {
     log_.write(r);
 }
 
-std::int64_t RequestScope::overhead_us() const { return micros(Clock::now() - start_ - upstream_wait_); }
+std::int64_t RequestScope::overhead_us() const {
+    return micros(Clock::now() - start_ - upstream_wait_);
+}
 
 awaitable<void> RequestScope::send_json(http::Status status, std::string body) {
     http::Response res{status, 11};

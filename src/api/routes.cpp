@@ -1,6 +1,6 @@
-#include <nlohmann/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "gaterouter/api/chat_completions.hpp"
 #include "gaterouter/api/embeddings.hpp"
@@ -51,18 +51,34 @@ std::string metrics_text(const Services& services) {
     std::string out;
     out.reserve(4096);
     const auto family = [&out](const char* name, const char* type, const char* help) {
-        out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ")
-            .append(type).append("\n");
+        out.append("# HELP ")
+            .append(name)
+            .append(" ")
+            .append(help)
+            .append("\n# TYPE ")
+            .append(name)
+            .append(" ")
+            .append(type)
+            .append("\n");
     };
-    const auto sample = [&out](const char* name, const catalog::Model& m, const std::string& extra, double value) {
-        out.append(name).append("{model=\"").append(m.id).append("\",provider=\"").append(m.provider->name)
-            .append("\"").append(extra).append("} ");
+    const auto sample = [&out](const char* name, const catalog::Model& m, const std::string& extra,
+                               double value) {
+        out.append(name)
+            .append("{model=\"")
+            .append(m.id)
+            .append("\",provider=\"")
+            .append(m.provider->name)
+            .append("\"")
+            .append(extra)
+            .append("} ");
         out.append(fmt::format("{}\n", value));
     };
     family("gaterouter_upstream_requests_total", "counter", "Attempts sent to a deployment, by outcome.");
     services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
-        sample("gaterouter_upstream_requests_total", m, ",outcome=\"success\"", static_cast<double>(s.successes.load()));
-        sample("gaterouter_upstream_requests_total", m, ",outcome=\"failure\"", static_cast<double>(s.failures.load()));
+        sample("gaterouter_upstream_requests_total", m, ",outcome=\"success\"",
+               static_cast<double>(s.successes.load()));
+        sample("gaterouter_upstream_requests_total", m, ",outcome=\"failure\"",
+               static_cast<double>(s.failures.load()));
     });
     family("gaterouter_upstream_in_flight", "gauge", "Requests in flight to a deployment.");
     services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
@@ -102,7 +118,8 @@ awaitable<void> readyz(const Services& services, http::Request& request, http::R
 
 void add_routes(http::Router& router, const Services& services, upstream::Client& client) {
     const auto bind = [&services](auto fn) {
-        return [&services, fn](http::Request& req, http::ResponseWriter& out) { return fn(services, req, out); };
+        return
+            [&services, fn](http::Request& req, http::ResponseWriter& out) { return fn(services, req, out); };
     };
     router.add(http::Verb::post, "/v1/chat/completions", ChatCompletionsHandler(services, client));
     router.add(http::Verb::post, "/v1/embeddings", EmbeddingsHandler(services, client));
@@ -116,21 +133,32 @@ http::RejectFn make_reject(const Services& services) {
     return [&services](http::Status status, std::string_view reason, const http::Request* partial) {
         openai::ApiError error;
         const std::string_view method = partial != nullptr ? partial->method_string() : std::string_view{};
-        const std::string_view path = partial != nullptr ? http::path_of(partial->target()) : std::string_view{};
+        const std::string_view path =
+            partial != nullptr ? http::path_of(partial->target()) : std::string_view{};
         switch (status) {
-            case http::Status::payload_too_large: error = openai::body_too_large(services.max_body_bytes); break;
-            case http::Status::request_header_fields_too_large: error = openai::headers_too_large(); break;
-            case http::Status::not_found: error = openai::route_not_found(method, path); break;
-            case http::Status::method_not_allowed: error = openai::method_not_allowed(method, path); break;
+            case http::Status::payload_too_large:
+                error = openai::body_too_large(services.max_body_bytes);
+                break;
+            case http::Status::request_header_fields_too_large:
+                error = openai::headers_too_large();
+                break;
+            case http::Status::not_found:
+                error = openai::route_not_found(method, path);
+                break;
+            case http::Status::method_not_allowed:
+                error = openai::method_not_allowed(method, path);
+                break;
             case http::Status::internal_server_error:
                 error = openai::internal_error();
                 spdlog::error("internal error on {} {}: {}", method, path, reason);
                 break;
-            default: error = openai::malformed_http(); break;
+            default:
+                error = openai::malformed_http();
+                break;
         }
         const std::string id = obs::request_id_from(
             partial != nullptr && partial->find("x-request-id") != partial->end() ? (*partial)["x-request-id"]
-                                                                                   : std::string_view{});
+                                                                                  : std::string_view{});
         http::Response res{status, 11};
         res.set(http::bhttp::field::content_type, "application/json");
         res.set("x-request-id", id);

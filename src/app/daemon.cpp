@@ -2,8 +2,8 @@
 
 #include <sys/resource.h>
 
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/signal_set.hpp>
 
 #include <csignal>
 #include <thread>
@@ -64,8 +64,8 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
     s.catalog = std::move(catalog);
     s.keys = make_keys(config_);
     const auto& b = config_.routing.breaker;
-    const route::BreakerPolicy breaker{b.consecutive_failures, b.error_rate, b.min_requests,
-                                       b.window, b.cooldown, b.half_open_probes};
+    const route::BreakerPolicy breaker{
+        b.consecutive_failures, b.error_rate, b.min_requests, b.window, b.cooldown, b.half_open_probes};
     s.deployments = std::make_shared<const route::Deployments>(*s.catalog, breaker, state_->clock);
     s.max_attempts = config_.routing.max_attempts;
     s.access_log = std::make_shared<const obs::AccessLog>(config_.log.access_log);
@@ -107,9 +107,10 @@ int Daemon::run() {
         w->thread = std::thread([&io = w->io] { io.run(); });
     }
     const auto& ep = state_->endpoint;
-    const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-    spdlog::info("gaterouter {} listening on http://{}:{} with {} worker(s), {} model(s)", GATEROUTER_VERSION, host,
-                 ep.port(), workers.size(), state_->services.catalog->models().size());
+    const std::string host =
+        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    spdlog::info("gaterouter {} listening on http://{}:{} with {} worker(s), {} model(s)", GATEROUTER_VERSION,
+                 host, ep.port(), workers.size(), state_->services.catalog->models().size());
 
     signals_io.run();
 

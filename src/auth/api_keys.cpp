@@ -46,7 +46,8 @@ std::string_view bearer_token(std::string_view authorization) {
     constexpr std::string_view kScheme = "bearer ";
     if (authorization.size() <= kScheme.size()) return {};
     for (std::size_t i = 0; i < kScheme.size(); ++i) {
-        if (static_cast<char>(std::tolower(static_cast<unsigned char>(authorization[i]))) != kScheme[i]) return {};
+        if (static_cast<char>(std::tolower(static_cast<unsigned char>(authorization[i]))) != kScheme[i])
+            return {};
     }
     authorization.remove_prefix(kScheme.size());
     while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
@@ -70,8 +71,8 @@ const ApiKey* ApiKeySet::verify(std::string_view presented) const {
     const auto it = index_.find(h);
     if (it == index_.end()) return nullptr;
     const ApiKey& key = keys_[it->second];
-    // The index lookup compares hashes of the secret, which tells nothing about the secret; the final check is
-    // constant-time all the same.
+    // The index lookup compares hashes of the secret, which tells nothing about the secret; the final check
+    // is constant-time all the same.
     return CRYPTO_memcmp(key.hash.data(), h.data(), h.size()) == 0 ? &key : nullptr;
 }
 

@@ -49,8 +49,9 @@ std::string Model::unfit_for(const Needs& needs) const {
             return "model '" + id + "' has a context window of " + std::to_string(context_window) +
                    " tokens, and this request needs about " + std::to_string(needs.prompt_tokens) +
                    " for the prompt" +
-                   (needs.max_output_tokens != 0 ? " plus " + std::to_string(needs.max_output_tokens) + " to answer"
-                                                 : std::string());
+                   (needs.max_output_tokens != 0
+                        ? " plus " + std::to_string(needs.max_output_tokens) + " to answer"
+                        : std::string());
         }
     }
     if (max_output_tokens != 0 && needs.max_output_tokens > max_output_tokens) {

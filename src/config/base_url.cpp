@@ -39,7 +39,8 @@ bool parse_base_url(std::string_view url, BaseUrl& out) {
     if (!port.empty()) {
         unsigned value = 0;
         const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535) return false;
+        if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535)
+            return false;
         out.port = static_cast<std::uint16_t>(value);
     }
     out.host = std::string(host);

@@ -30,8 +30,8 @@ awaitable<error_code> ResponseWriter::write_chunk(std::string_view data) {
     if (data.empty()) co_return error_code{};  // an empty chunk would end the body
     error_code ec;
     stream_.expires_after(write_timeout_);
-    bytes_sent_ += co_await net::async_write(stream_, bhttp::make_chunk(net::buffer(data.data(), data.size())),
-                                             with_ec(ec));
+    bytes_sent_ += co_await net::async_write(
+        stream_, bhttp::make_chunk(net::buffer(data.data(), data.size())), with_ec(ec));
     co_return ec;
 }
 

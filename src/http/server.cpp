@@ -7,10 +7,10 @@
 namespace gaterouter::http {
 
 // One client connection: reads requests one after another (HTTP/1.1 keep-alive) and hands each to its route.
-// Two timeouts guard the read: `idle_timeout` while waiting for the first byte of a request, `read_timeout` for
-// the rest of it, so a client trickling bytes cannot hold the worker.
+// Two timeouts guard the read: `idle_timeout` while waiting for the first byte of a request, `read_timeout`
+// for the rest of it, so a client trickling bytes cannot hold the worker.
 class Session {
-public:
+  public:
     Session(tcp::socket socket, Server& server) : stream_(std::move(socket)), server_(&server) {
         server_->attach(this);
     }
@@ -37,7 +37,7 @@ public:
     }
     void forget_server() { server_ = nullptr; }
 
-private:
+  private:
     enum class ReadResult { request, closed, rejected };
     awaitable<ReadResult> read_request(bhttp::request_parser<bhttp::string_body>& parser);
     awaitable<void> dispatch(Request& req, ResponseWriter& out);
@@ -63,7 +63,8 @@ awaitable<void> Session::run() {
         if (got == ReadResult::closed || server_ == nullptr) break;
 
         Request req = parser.release();
-        ResponseWriter out(stream_, server_->limits().write_timeout, req.keep_alive() && !server_->draining());
+        ResponseWriter out(stream_, server_->limits().write_timeout,
+                           req.keep_alive() && !server_->draining());
         co_await dispatch(req, out);
         if (server_ == nullptr || !out.complete() || !out.keep_alive()) break;
     }
@@ -176,9 +177,13 @@ Server::~Server() {
     for (Session* s : sessions_) s->forget_server();
 }
 
-void Server::start() { net::co_spawn(io_, accept_loop(), net::detached); }
+void Server::start() {
+    net::co_spawn(io_, accept_loop(), net::detached);
+}
 
-tcp::endpoint Server::local_endpoint() const { return acceptor_.local_endpoint(); }
+tcp::endpoint Server::local_endpoint() const {
+    return acceptor_.local_endpoint();
+}
 
 awaitable<void> Server::accept_loop() {
     for (;;) {

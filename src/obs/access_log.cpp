@@ -53,9 +53,9 @@ AccessLog::AccessLog(bool enabled) {
     if (!enabled) return;
     logger_ = spdlog::get("access");
     if (!logger_) {
-        logger_ = std::make_shared<spdlog::async_logger>("access", std::make_shared<spdlog::sinks::stdout_sink_mt>(),
-                                                         spdlog::thread_pool(),
-                                                         spdlog::async_overflow_policy::overrun_oldest);
+        logger_ = std::make_shared<spdlog::async_logger>(
+            "access", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool(),
+            spdlog::async_overflow_policy::overrun_oldest);
         logger_->set_pattern("%v");
         logger_->set_level(spdlog::level::info);
         spdlog::register_logger(logger_);

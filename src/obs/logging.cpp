@@ -9,7 +9,7 @@
 namespace gaterouter::obs {
 
 bool is_log_level(std::string_view level) {
-    static constexpr std::array<std::string_view, 7> kLevels{"trace", "debug", "info", "warn",
+    static constexpr std::array<std::string_view, 7> kLevels{"trace", "debug",    "info", "warn",
                                                              "error", "critical", "off"};
     for (auto l : kLevels) {
         if (l == level) return true;
@@ -24,7 +24,8 @@ void set_log_level(std::string_view level) {
 void setup_logging(std::string_view level) {
     // One background thread formats nothing: access lines arrive formatted and it only writes them.
     spdlog::init_thread_pool(16384, 1);
-    auto main = std::make_shared<spdlog::logger>("gaterouter", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto main =
+        std::make_shared<spdlog::logger>("gaterouter", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     main->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     main->flush_on(spdlog::level::info);
     spdlog::set_default_logger(main);

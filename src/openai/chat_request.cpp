@@ -9,19 +9,25 @@ namespace {
 
 const char* type_name(JsonType t) {
     switch (t) {
-        case JsonType::object: return "an object";
-        case JsonType::array: return "an array";
-        case JsonType::string: return "a string";
-        case JsonType::number: return "a number";
-        case JsonType::boolean: return "a boolean";
-        case JsonType::null: return "null";
+        case JsonType::object:
+            return "an object";
+        case JsonType::array:
+            return "an array";
+        case JsonType::string:
+            return "a string";
+        case JsonType::number:
+            return "a number";
+        case JsonType::boolean:
+            return "a boolean";
+        case JsonType::null:
+            return "null";
     }
     return "a value";
 }
 
 ApiError wrong_type(std::string_view param, std::string_view expected, JsonType got) {
-    return invalid_request("Invalid type for '" + std::string(param) + "': expected " + std::string(expected) +
-                               ", but got " + type_name(got) + ".",
+    return invalid_request("Invalid type for '" + std::string(param) + "': expected " +
+                               std::string(expected) + ", but got " + type_name(got) + ".",
                            std::string(param), "invalid_type");
 }
 
@@ -78,8 +84,8 @@ std::optional<ApiError> read_messages(ChatRequest& out, std::size_t& text_bytes)
             return !problem;
         });
         if (!problem && !has_role) {
-            problem = invalid_request("Missing required parameter: '" + where() + ".role'.", where() + ".role",
-                                      "missing_required_parameter");
+            problem = invalid_request("Missing required parameter: '" + where() + ".role'.",
+                                      where() + ".role", "missing_required_parameter");
         }
         ++index;
         return !problem;
@@ -150,7 +156,8 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
             }
         } else if (key_equals(key, "response_format")) {
             for_each_member(v, [&](std::string_view k, const JsonValue& t) {
-                if (key_equals(k, "type")) out.json_mode = t.raw == "\"json_object\"" || t.raw == "\"json_schema\"";
+                if (key_equals(k, "type"))
+                    out.json_mode = t.raw == "\"json_object\"" || t.raw == "\"json_schema\"";
                 return true;
             });
         } else if (key_equals(key, "max_tokens") || key_equals(key, "max_completion_tokens")) {
@@ -159,8 +166,9 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
             const auto n = as_integer(v);
             if (!n || *n < 1) {
                 const char* name = newer ? "max_completion_tokens" : "max_tokens";
-                problem = invalid_request("Invalid '" + std::string(name) + "': expected an integer of at least 1.",
-                                          name, "invalid_value");
+                problem =
+                    invalid_request("Invalid '" + std::string(name) + "': expected an integer of at least 1.",
+                                    name, "invalid_value");
             } else if (newer || !out.max_tokens) {
                 out.max_tokens = n;
             }
@@ -168,14 +176,17 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
         return !problem;
     });
     if (problem) return problem;
-    if (!has_model) return invalid_request("Missing required parameter: 'model'.", "model", "missing_required_parameter");
+    if (!has_model)
+        return invalid_request("Missing required parameter: 'model'.", "model", "missing_required_parameter");
     if (out.model.empty()) return invalid_request("'model' must not be empty.", "model", "invalid_value");
     if (!has_messages) {
-        return invalid_request("Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+        return invalid_request("Missing required parameter: 'messages'.", "messages",
+                               "missing_required_parameter");
     }
     std::size_t text_bytes = 0;
     if (auto bad = read_messages(out, text_bytes)) return bad;
-    out.estimated_prompt_tokens = estimate_prompt_tokens(text_bytes, out.tools_bytes, out.message_count, out.image_count);
+    out.estimated_prompt_tokens =
+        estimate_prompt_tokens(text_bytes, out.tools_bytes, out.message_count, out.image_count);
     return std::nullopt;
 }
 

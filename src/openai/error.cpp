@@ -39,8 +39,8 @@ ApiError invalid_json(std::string_view detail, std::size_t offset) {
 
 ApiError missing_api_key() {
     return make(401, "invalid_request_error",
-                "You didn't provide an API key. Provide it in the Authorization header as 'Bearer YOUR_KEY'.", {},
-                "missing_api_key");
+                "You didn't provide an API key. Provide it in the Authorization header as 'Bearer YOUR_KEY'.",
+                {}, "missing_api_key");
 }
 
 ApiError invalid_api_key() {
@@ -49,8 +49,8 @@ ApiError invalid_api_key() {
 
 ApiError model_not_found(std::string_view model) {
     return make(404, "invalid_request_error",
-                "The model '" + std::string(model) + "' does not exist or you do not have access to it.", "model",
-                "model_not_found");
+                "The model '" + std::string(model) + "' does not exist or you do not have access to it.",
+                "model", "model_not_found");
 }
 
 ApiError route_not_found(std::string_view method, std::string_view path) {
@@ -82,30 +82,31 @@ ApiError malformed_http() {
 
 ApiError upstream_unreachable(std::string_view model, std::string_view detail) {
     return make(502, "api_error",
-                "The provider serving '" + std::string(model) + "' could not be reached: " + std::string(detail) +
-                    ".",
+                "The provider serving '" + std::string(model) +
+                    "' could not be reached: " + std::string(detail) + ".",
                 {}, "upstream_unreachable");
 }
 
 ApiError upstream_timeout(std::string_view model, std::string_view what) {
     return make(504, "api_error",
-                "The provider serving '" + std::string(model) + "' timed out (" + std::string(what) + ").", {},
-                "upstream_timeout");
+                "The provider serving '" + std::string(model) + "' timed out (" + std::string(what) + ").",
+                {}, "upstream_timeout");
 }
 
 ApiError upstream_bad_response(std::string_view model, std::string_view detail) {
     return make(502, "api_error",
-                "The provider serving '" + std::string(model) + "' sent an invalid response: " +
-                    std::string(detail) + ".",
+                "The provider serving '" + std::string(model) +
+                    "' sent an invalid response: " + std::string(detail) + ".",
                 {}, "upstream_bad_response");
 }
 
 ApiError model_unavailable(std::string_view model) {
-    return make(503, "api_error",
-                "The model '" + std::string(model) +
-                    "' is temporarily unavailable: its provider is failing and no fallback could serve the request. "
-                    "Retry shortly.",
-                {}, "model_unavailable");
+    return make(
+        503, "api_error",
+        "The model '" + std::string(model) +
+            "' is temporarily unavailable: its provider is failing and no fallback could serve the request. "
+            "Retry shortly.",
+        {}, "model_unavailable");
 }
 
 ApiError internal_error() {
@@ -116,8 +117,9 @@ ApiError internal_error() {
 ApiError from_upstream(unsigned upstream_status, std::string_view upstream_body, std::string_view model) {
     const std::string who = "The provider serving '" + std::string(model) + "'";
     if (upstream_status == 401 || upstream_status == 403) {
-        return make(502, "api_error", who + " refused the gateway's credentials (HTTP " +
-                                          std::to_string(upstream_status) + "); check the provider's API key.",
+        return make(502, "api_error",
+                    who + " refused the gateway's credentials (HTTP " + std::to_string(upstream_status) +
+                        "); check the provider's API key.",
                     {}, "upstream_auth_failed");
     }
     ApiError e = make(upstream_status, upstream_status >= 500 ? "api_error" : "invalid_request_error",

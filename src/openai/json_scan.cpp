@@ -7,8 +7,12 @@
 namespace gaterouter::openai {
 namespace {
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -18,7 +22,7 @@ int hex_value(char c) {
 
 // Recursive-descent validator over [pos, end). Each scan_* returns false with `error` set on bad input.
 class Scanner {
-public:
+  public:
     Scanner(std::string_view doc, JsonSyntaxError& error) : doc_(doc), error_(error) {}
 
     std::optional<JsonValue> document() {
@@ -36,13 +40,27 @@ public:
         const std::size_t start = pos_;
         bool ok = false;
         switch (doc_[pos_]) {
-            case '{': out.type = JsonType::object, ok = object(depth + 1); break;
-            case '[': out.type = JsonType::array, ok = array(depth + 1); break;
-            case '"': out.type = JsonType::string, ok = string(); break;
-            case 't': out.type = JsonType::boolean, ok = literal("true"); break;
-            case 'f': out.type = JsonType::boolean, ok = literal("false"); break;
-            case 'n': out.type = JsonType::null, ok = literal("null"); break;
-            default: out.type = JsonType::number, ok = number(); break;
+            case '{':
+                out.type = JsonType::object, ok = object(depth + 1);
+                break;
+            case '[':
+                out.type = JsonType::array, ok = array(depth + 1);
+                break;
+            case '"':
+                out.type = JsonType::string, ok = string();
+                break;
+            case 't':
+                out.type = JsonType::boolean, ok = literal("true");
+                break;
+            case 'f':
+                out.type = JsonType::boolean, ok = literal("false");
+                break;
+            case 'n':
+                out.type = JsonType::null, ok = literal("null");
+                break;
+            default:
+                out.type = JsonType::number, ok = number();
+                break;
         }
         if (ok) out.raw = doc_.substr(start, pos_ - start);
         return ok;
@@ -68,7 +86,7 @@ public:
         return value(0, item);
     }
 
-private:
+  private:
     std::nullopt_t fail(const char* message) {
         error_ = {pos_, message};
         return std::nullopt;
@@ -167,8 +185,17 @@ private:
         const char c = doc_[pos_++];
         if (c != 'u') {
             switch (c) {
-                case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': return true;
-                default: return fail_b("invalid escape");
+                case '"':
+                case '\\':
+                case '/':
+                case 'b':
+                case 'f':
+                case 'n':
+                case 'r':
+                case 't':
+                    return true;
+                default:
+                    return fail_b("invalid escape");
             }
         }
         std::uint32_t cp = 0;
@@ -202,7 +229,8 @@ private:
         } else {
             return fail_b("invalid UTF-8 in a string");
         }
-        if (pos_ + static_cast<std::size_t>(extra) >= doc_.size()) return fail_b("truncated UTF-8 in a string");
+        if (pos_ + static_cast<std::size_t>(extra) >= doc_.size())
+            return fail_b("truncated UTF-8 in a string");
         for (int i = 1; i <= extra; ++i) {
             const auto b = static_cast<unsigned char>(doc_[pos_ + static_cast<std::size_t>(i)]);
             if (b < lo || b > hi) return fail_b("invalid UTF-8 in a string");
@@ -233,7 +261,6 @@ private:
     std::string_view doc_;
     JsonSyntaxError& error_;
     std::size_t pos_ = 0;
-
 };
 
 void append_utf8(std::string& out, std::uint32_t cp) {
@@ -271,11 +298,21 @@ std::string decode_inner(std::string_view s) {
         }
         const char c = s[++i];
         switch (c) {
-            case 'b': out.push_back('\b'); break;
-            case 'f': out.push_back('\f'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
+            case 'b':
+                out.push_back('\b');
+                break;
+            case 'f':
+                out.push_back('\f');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
             case 'u': {
                 std::uint32_t cp = read_hex4(s, i + 1);
                 i += 4;
@@ -287,7 +324,9 @@ std::string decode_inner(std::string_view s) {
                 append_utf8(out, cp);
                 break;
             }
-            default: out.push_back(c); break;  // " \ /
+            default:
+                out.push_back(c);
+                break;  // " \ /
         }
     }
     return out;

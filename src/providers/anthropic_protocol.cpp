@@ -17,7 +17,8 @@ json image_block(const json& part) {
     const std::string url = image.is_string() ? image.get<std::string>() : openai::get_or(image, "url", "");
     std::string media_type, data;
     if (split_data_url(url, media_type, data)) {
-        return {{"type", "image"}, {"source", {{"type", "base64"}, {"media_type", media_type}, {"data", data}}}};
+        return {{"type", "image"},
+                {"source", {{"type", "base64"}, {"media_type", media_type}, {"data", data}}}};
     }
     return {{"type", "image"}, {"source", {{"type", "url"}, {"url", url}}}};
 }
@@ -26,7 +27,8 @@ json image_block(const json& part) {
 json content_blocks(const json& content) {
     json blocks = json::array();
     if (content.is_string()) {
-        if (!content.get_ref<const std::string&>().empty()) blocks.push_back({{"type", "text"}, {"text", content}});
+        if (!content.get_ref<const std::string&>().empty())
+            blocks.push_back({{"type", "text"}, {"text", content}});
         return blocks;
     }
     if (!content.is_array()) return blocks;
@@ -106,7 +108,8 @@ std::string json_mode_instruction(const json& format) {
     if (type == "json_object") return "Respond with a single valid JSON object and nothing else.";
     if (type == "json_schema") {
         const json& schema = openai::field(openai::field(format, "json_schema"), "schema");
-        return "Respond with a single valid JSON object that conforms to this JSON Schema, and nothing else:\n" +
+        return "Respond with a single valid JSON object that conforms to this JSON Schema, and nothing "
+               "else:\n" +
                schema.dump();
     }
     return {};
@@ -122,15 +125,15 @@ std::string finish_reason(const std::string& stop_reason) {
 openai::Usage usage_of(const json& u) {
     openai::Usage usage;
     const auto cache_read = openai::get_or<std::int64_t>(u, "cache_read_input_tokens", std::int64_t{0});
-    usage.prompt_tokens =
-        openai::get_or<std::int64_t>(u, "input_tokens", std::int64_t{0}) + cache_read + openai::get_or<std::int64_t>(u, "cache_creation_input_tokens", std::int64_t{0});
+    usage.prompt_tokens = openai::get_or<std::int64_t>(u, "input_tokens", std::int64_t{0}) + cache_read +
+                          openai::get_or<std::int64_t>(u, "cache_creation_input_tokens", std::int64_t{0});
     usage.completion_tokens = openai::get_or<std::int64_t>(u, "output_tokens", std::int64_t{0});
     usage.cached_tokens = cache_read;
     return usage;
 }
 
 class AnthropicStreamTranslator final : public StreamTranslator {
-public:
+  public:
     explicit AnthropicStreamTranslator(StreamOptions options) : options_(options) {}
 
     void on_event(const http::SseEvent& event, std::string& out) override {
@@ -150,7 +153,8 @@ public:
             on_block_stop(openai::get_or<int>(e, "index", 0), out);
         } else if (type == "message_delta") {
             const json& u = openai::field(e, "usage");
-            if (u.contains("output_tokens")) usage_.completion_tokens = u["output_tokens"].get<std::int64_t>();
+            if (u.contains("output_tokens"))
+                usage_.completion_tokens = u["output_tokens"].get<std::int64_t>();
             const json& d = openai::field(e, "delta");
             if (d.contains("stop_reason") && d["stop_reason"].is_string()) {
                 chunks_.delta(out, json::object(), finish_reason(d["stop_reason"].get<std::string>()));
@@ -161,7 +165,10 @@ public:
             finished_ = true;
         } else if (type == "error") {
             const json& err = openai::field(e, "error");
-            const auto api = openai::ApiError{0, openai::get_or(err, "type", "api_error"), openai::get_or(err, "message", ""), {},
+            const auto api = openai::ApiError{0,
+                                              openai::get_or(err, "type", "api_error"),
+                                              openai::get_or(err, "message", ""),
+                                              {},
                                               openai::get_or(err, "type", "api_error")};
             out.append("data: ").append(api.body()).append("\n\n");
             finished_ = true;
@@ -171,17 +178,19 @@ public:
 
     bool finished() const override { return finished_; }
 
-private:
+  private:
     void on_block_start(int index, const json& block, std::string& out) {
         const std::string type = openai::get_or(block, "type", "");
         if (type == "tool_use") {
             const int tool_index = static_cast<int>(tool_index_.size());
             tool_index_[index] = tool_index;
-            chunks_.delta(out, {{"tool_calls",
-                                 json::array({{{"index", tool_index},
-                                               {"id", openai::get_or(block, "id", "")},
-                                               {"type", "function"},
-                                               {"function", {{"name", openai::get_or(block, "name", "")}, {"arguments", ""}}}}})}});
+            chunks_.delta(
+                out, {{"tool_calls",
+                       json::array({{{"index", tool_index},
+                                     {"id", openai::get_or(block, "id", "")},
+                                     {"type", "function"},
+                                     {"function",
+                                      {{"name", openai::get_or(block, "name", "")}, {"arguments", ""}}}}})}});
         } else if (type == "thinking" || type == "redacted_thinking") {
             thinking_[index] = block;
         } else if (type == "text" && !openai::get_or(block, "text", "").empty()) {
@@ -196,14 +205,18 @@ private:
         } else if (type == "input_json_delta") {
             const auto it = tool_index_.find(index);
             if (it == tool_index_.end()) return;
-            chunks_.delta(out, {{"tool_calls", json::array({{{"index", it->second},
-                                                             {"function", {{"arguments", openai::get_or(delta, "partial_json", "")}}}}})}});
+            chunks_.delta(
+                out, {{"tool_calls",
+                       json::array(
+                           {{{"index", it->second},
+                             {"function", {{"arguments", openai::get_or(delta, "partial_json", "")}}}}})}});
         } else if (type == "thinking_delta") {
             const std::string text = openai::get_or(delta, "thinking", "");
             thinking_[index]["thinking"] = openai::get_or(thinking_[index], "thinking", "") + text;
             chunks_.delta(out, {{"reasoning_content", text}});
         } else if (type == "signature_delta") {
-            thinking_[index]["signature"] = openai::get_or(thinking_[index], "signature", "") + openai::get_or(delta, "signature", "");
+            thinking_[index]["signature"] =
+                openai::get_or(thinking_[index], "signature", "") + openai::get_or(delta, "signature", "");
         }
     }
 
@@ -249,12 +262,15 @@ http::Request AnthropicProtocol::build_request(const openai::ChatRequest& reques
         for (const auto& t : in["tools"]) {
             const json& f = openai::field(t, "function");
             json tool = {{"name", openai::get_or(f, "name", "")},
-                         {"input_schema", (openai::field(f, "parameters").is_null() ? json{{"type", "object"}, {"properties", json::object()}} : openai::field(f, "parameters"))}};
+                         {"input_schema", (openai::field(f, "parameters").is_null()
+                                               ? json{{"type", "object"}, {"properties", json::object()}}
+                                               : openai::field(f, "parameters"))}};
             if (f.contains("description")) tool["description"] = f["description"];
             tools.push_back(std::move(tool));
         }
         out["tools"] = std::move(tools);
-        out["tool_choice"] = translate_tool_choice(openai::field(in, "tool_choice"), openai::get_or<bool>(in, "parallel_tool_calls", true));
+        out["tool_choice"] = translate_tool_choice(openai::field(in, "tool_choice"),
+                                                   openai::get_or<bool>(in, "parallel_tool_calls", true));
     }
     if (in.contains("user") && in["user"].is_string()) out["metadata"] = {{"user_id", in["user"]}};
     if (request.stream) out["stream"] = true;
@@ -281,13 +297,15 @@ std::string AnthropicProtocol::translate_response(std::string body, const catalo
         } else if (type == "tool_use") {
             tool_calls.push_back({{"id", openai::get_or(block, "id", "")},
                                   {"type", "function"},
-                                  {"function", {{"name", openai::get_or(block, "name", "")},
-                                                {"arguments", openai::field(block, "input").dump()}}}});
+                                  {"function",
+                                   {{"name", openai::get_or(block, "name", "")},
+                                    {"arguments", openai::field(block, "input").dump()}}}});
         } else if (type == "thinking" || type == "redacted_thinking") {
             thinking.push_back(block);
         }
     }
-    json message = {{"role", "assistant"}, {"content", text.empty() && !tool_calls.empty() ? json() : json(text)}};
+    json message = {{"role", "assistant"},
+                    {"content", text.empty() && !tool_calls.empty() ? json() : json(text)}};
     if (!tool_calls.empty()) message["tool_calls"] = std::move(tool_calls);
     if (!thinking.empty()) message["gaterouter"] = {{"thinking_blocks", std::move(thinking)}};
     return openai::completion(openai::get_or(in, "id", ""), openai::get_or(in, "model", ""), message,
@@ -311,7 +329,11 @@ openai::ApiError AnthropicProtocol::translate_error(unsigned status, std::string
     openai::ApiError e = openai::from_upstream(status, "", model.id);
     if (!message.empty() && e.status != 502) e.message = message;
     if (type == "overloaded_error") {
-        e = {503, "api_error", message.empty() ? "The provider is overloaded." : message, {}, "upstream_overloaded"};
+        e = {503,
+             "api_error",
+             message.empty() ? "The provider is overloaded." : message,
+             {},
+             "upstream_overloaded"};
     } else if (type == "rate_limit_error") {
         e.code = "rate_limit_exceeded";
     } else if (type == "invalid_request_error" && message.find("prompt is too long") != std::string::npos) {

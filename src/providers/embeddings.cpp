@@ -1,7 +1,7 @@
 #include <cstring>
 
-#include "gaterouter/providers/embeddings_protocol.hpp"
 #include "gaterouter/openai/json_access.hpp"
+#include "gaterouter/providers/embeddings_protocol.hpp"
 
 namespace gaterouter::providers {
 
@@ -9,14 +9,19 @@ using nlohmann::json;
 
 std::optional<openai::ApiError> parse_embeddings_request(const std::string& body, EmbeddingsRequest& out) {
     const json in = json::parse(body, nullptr, false);
-    if (in.is_discarded()) return openai::invalid_request("We could not parse the JSON body of your request.", {}, "invalid_json");
-    if (!in.is_object()) return openai::invalid_request("The request body must be a JSON object.", {}, "invalid_json");
+    if (in.is_discarded())
+        return openai::invalid_request("We could not parse the JSON body of your request.", {},
+                                       "invalid_json");
+    if (!in.is_object())
+        return openai::invalid_request("The request body must be a JSON object.", {}, "invalid_json");
     if (!in.contains("model") || !in["model"].is_string() || in["model"].get<std::string>().empty()) {
-        return openai::invalid_request("Missing required parameter: 'model'.", "model", "missing_required_parameter");
+        return openai::invalid_request("Missing required parameter: 'model'.", "model",
+                                       "missing_required_parameter");
     }
     out.model = in["model"].get<std::string>();
     if (!in.contains("input")) {
-        return openai::invalid_request("Missing required parameter: 'input'.", "input", "missing_required_parameter");
+        return openai::invalid_request("Missing required parameter: 'input'.", "input",
+                                       "missing_required_parameter");
     }
     out.raw_input = in["input"];
     if (out.raw_input.is_string()) {
@@ -27,11 +32,12 @@ std::optional<openai::ApiError> parse_embeddings_request(const std::string& body
         }
         const bool tokens = out.inputs.empty();
         if (!tokens && out.inputs.size() != out.raw_input.size()) {
-            return openai::invalid_request("'input' must be a string, a list of strings, or token arrays.", "input",
-                                           "invalid_type");
+            return openai::invalid_request("'input' must be a string, a list of strings, or token arrays.",
+                                           "input", "invalid_type");
         }
     } else {
-        return openai::invalid_request("'input' must be a non-empty string or list.", "input", "invalid_type");
+        return openai::invalid_request("'input' must be a non-empty string or list.", "input",
+                                       "invalid_type");
     }
     const std::string format = openai::get_or(in, "encoding_format", "float");
     if (format != "float" && format != "base64") {
@@ -41,7 +47,8 @@ std::optional<openai::ApiError> parse_embeddings_request(const std::string& body
     out.base64 = format == "base64";
     if (in.contains("dimensions")) {
         if (!in["dimensions"].is_number_integer() || in["dimensions"].get<std::int64_t>() < 1) {
-            return openai::invalid_request("'dimensions' must be a positive integer.", "dimensions", "invalid_value");
+            return openai::invalid_request("'dimensions' must be a positive integer.", "dimensions",
+                                           "invalid_value");
         }
         out.dimensions = in["dimensions"].get<std::int64_t>();
     }
@@ -54,7 +61,8 @@ std::string encode_embedding_base64(const std::vector<float>& values) {
     for (std::size_t i = 0; i < values.size(); ++i) {
         std::uint32_t bits;
         std::memcpy(&bits, &values[i], 4);
-        for (int b = 0; b < 4; ++b) bytes[i * 4 + static_cast<std::size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xFF);
+        for (int b = 0; b < 4; ++b)
+            bytes[i * 4 + static_cast<std::size_t>(b)] = static_cast<char>((bits >> (8 * b)) & 0xFF);
     }
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);

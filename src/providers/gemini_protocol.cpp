@@ -16,7 +16,8 @@ json image_part(const json& part) {
     const json& image = openai::field(part, "image_url");
     const std::string url = image.is_string() ? image.get<std::string>() : openai::get_or(image, "url", "");
     std::string media_type, data;
-    if (split_data_url(url, media_type, data)) return {{"inlineData", {{"mimeType", media_type}, {"data", data}}}};
+    if (split_data_url(url, media_type, data))
+        return {{"inlineData", {{"mimeType", media_type}, {"data", data}}}};
     return {{"fileData", {{"fileUri", url}}}};
 }
 
@@ -53,7 +54,8 @@ json translate_messages(const json& in, json& system) {
                 const std::string name = openai::get_or(f, "name", "");
                 tool_names[openai::get_or(call, "id", "")] = name;
                 json args = json::parse(openai::get_or(f, "arguments", "{}"), nullptr, false);
-                json part = {{"functionCall", {{"name", name}, {"args", args.is_object() ? args : json::object()}}}};
+                json part = {
+                    {"functionCall", {{"name", name}, {"args", args.is_object() ? args : json::object()}}}};
                 const json& ext = openai::field(call, "gaterouter");
                 if (ext.contains("thought_signature")) part["thoughtSignature"] = ext["thought_signature"];
                 parts.push_back(std::move(part));
@@ -66,8 +68,9 @@ json translate_messages(const json& in, json& system) {
             json response = json::parse(result, nullptr, false);
             if (!response.is_object()) response = {{"result", result}};
             push_turn(contents, "user",
-                      json::array({{{"functionResponse",
-                                     {{"name", it == tool_names.end() ? id : it->second}, {"response", response}}}}}),
+                      json::array(
+                          {{{"functionResponse",
+                             {{"name", it == tool_names.end() ? id : it->second}, {"response", response}}}}}),
                       "parts");
         }
     }
@@ -82,15 +85,16 @@ json translate_tool_config(const json& choice) {
         config["mode"] = c == "required" ? "ANY" : c == "none" ? "NONE" : "AUTO";
     } else if (choice.is_object()) {
         config = {{"mode", "ANY"},
-                  {"allowedFunctionNames", json::array({openai::get_or(openai::field(choice, "function"), "name", "")})}};
+                  {"allowedFunctionNames",
+                   json::array({openai::get_or(openai::field(choice, "function"), "name", "")})}};
     }
     return {{"functionCallingConfig", config}};
 }
 
 std::string finish_reason(const std::string& reason, bool has_tool_calls) {
     if (reason == "MAX_TOKENS") return "length";
-    if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" || reason == "PROHIBITED_CONTENT" ||
-        reason == "SPII" || reason == "IMAGE_SAFETY") {
+    if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" ||
+        reason == "PROHIBITED_CONTENT" || reason == "SPII" || reason == "IMAGE_SAFETY") {
         return "content_filter";
     }
     return has_tool_calls ? "tool_calls" : "stop";
@@ -100,7 +104,8 @@ openai::Usage usage_of(const json& u) {
     openai::Usage usage;
     const auto thoughts = openai::get_or<std::int64_t>(u, "thoughtsTokenCount", std::int64_t{0});
     usage.prompt_tokens = openai::get_or<std::int64_t>(u, "promptTokenCount", std::int64_t{0});
-    usage.completion_tokens = openai::get_or<std::int64_t>(u, "candidatesTokenCount", std::int64_t{0}) + thoughts;
+    usage.completion_tokens =
+        openai::get_or<std::int64_t>(u, "candidatesTokenCount", std::int64_t{0}) + thoughts;
     usage.cached_tokens = openai::get_or<std::int64_t>(u, "cachedContentTokenCount", std::int64_t{0});
     usage.reasoning_tokens = thoughts;
     return usage;
@@ -120,22 +125,28 @@ Parts read_parts(const json& candidate, const std::string& id_prefix, int first_
         if (part.contains("functionCall")) {
             const json& fc = part["functionCall"];
             const int index = first_tool_index + static_cast<int>(out.tool_calls.size());
-            json call = {{"index", index},
-                         {"id", openai::get_or<std::string>(fc, "id", id_prefix + "_" + std::to_string(index))},
-                         {"type", "function"},
-                         {"function", {{"name", openai::get_or(fc, "name", "")}, {"arguments", openai::field(fc, "args").dump()}}}};
-            if (part.contains("thoughtSignature")) call["gaterouter"] = {{"thought_signature", part["thoughtSignature"]}};
+            json call = {
+                {"index", index},
+                {"id", openai::get_or<std::string>(fc, "id", id_prefix + "_" + std::to_string(index))},
+                {"type", "function"},
+                {"function",
+                 {{"name", openai::get_or(fc, "name", "")},
+                  {"arguments", openai::field(fc, "args").dump()}}}};
+            if (part.contains("thoughtSignature"))
+                call["gaterouter"] = {{"thought_signature", part["thoughtSignature"]}};
             out.tool_calls.push_back(std::move(call));
         } else if (part.contains("text")) {
-            (openai::get_or<bool>(part, "thought", false) ? out.reasoning : out.text) += part["text"].get<std::string>();
+            (openai::get_or<bool>(part, "thought", false) ? out.reasoning : out.text) +=
+                part["text"].get<std::string>();
         }
     }
     return out;
 }
 
 class GeminiStreamTranslator final : public StreamTranslator {
-public:
-    GeminiStreamTranslator(std::string model, StreamOptions options) : model_(std::move(model)), options_(options) {}
+  public:
+    GeminiStreamTranslator(std::string model, StreamOptions options)
+        : model_(std::move(model)), options_(options) {}
 
     void on_event(const http::SseEvent& event, std::string& out) override {
         const json e = json::parse(event.data, nullptr, false);
@@ -143,7 +154,9 @@ public:
         if (e.contains("error")) {
             const json& err = e["error"];
             out.append("data: ")
-                .append(openai::ApiError{0, "api_error", openai::get_or(err, "message", ""), {}, openai::get_or(err, "status", "")}.body())
+                .append(openai::ApiError{
+                    0, "api_error", openai::get_or(err, "message", ""), {}, openai::get_or(err, "status", "")}
+                            .body())
                 .append("\n\n");
             finished_ = true;
             return;
@@ -157,7 +170,8 @@ public:
         if (e.contains("usageMetadata")) usage_ = usage_of(e["usageMetadata"]);
         const json& candidates = openai::field(e, "candidates");
         if (candidates.empty()) {
-            if (e.contains("promptFeedback") && e["promptFeedback"].contains("blockReason")) finish_ = "content_filter";
+            if (e.contains("promptFeedback") && e["promptFeedback"].contains("blockReason"))
+                finish_ = "content_filter";
             return;
         }
         const json& c = candidates[0];
@@ -168,7 +182,8 @@ public:
             tool_calls_ += static_cast<int>(parts.tool_calls.size());
             chunks_.delta(out, {{"tool_calls", std::move(parts.tool_calls)}});
         }
-        if (c.contains("finishReason")) finish_ = finish_reason(c["finishReason"].get<std::string>(), tool_calls_ > 0);
+        if (c.contains("finishReason"))
+            finish_ = finish_reason(c["finishReason"].get<std::string>(), tool_calls_ > 0);
     }
 
     // Gemini has no closing event: the stream's end is the end of the HTTP body.
@@ -182,7 +197,7 @@ public:
 
     bool finished() const override { return finished_; }
 
-private:
+  private:
     std::string model_;
     StreamOptions options_;
     openai::ChunkWriter chunks_;
@@ -247,7 +262,8 @@ http::Request GeminiProtocol::build_request(const openai::ChatRequest& request, 
         out["toolConfig"] = translate_tool_config(openai::field(in, "tool_choice"));
     }
 
-    http::Request up = gemini_post(model, request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+    http::Request up =
+        gemini_post(model, request.stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
     up.body() = out.dump(-1, ' ', false, json::error_handler_t::replace);
     return up;
 }
@@ -256,7 +272,8 @@ http::Request GeminiProtocol::build_embeddings_request(const EmbeddingsRequest& 
                                                        const catalog::Model& model) const {
     json requests = json::array();
     for (const auto& text : request.inputs) {
-        json r = {{"model", "models/" + model.upstream_model}, {"content", {{"parts", json::array({{{"text", text}}})}}}};
+        json r = {{"model", "models/" + model.upstream_model},
+                  {"content", {{"parts", json::array({{{"text", text}}})}}}};
         if (request.dimensions > 0) r["outputDimensionality"] = request.dimensions;
         requests.push_back(std::move(r));
     }
@@ -271,7 +288,9 @@ std::string GeminiProtocol::translate_embeddings_response(std::string body, cons
     json data = json::array();
     int index = 0;
     for (const auto& e : openai::field(in, "embeddings")) {
-        const std::vector<float> values = (openai::field(e, "values").is_array() ? openai::field(e, "values").get<std::vector<float>>() : std::vector<float>{});
+        const std::vector<float> values =
+            (openai::field(e, "values").is_array() ? openai::field(e, "values").get<std::vector<float>>()
+                                                   : std::vector<float>{});
         json item = {{"object", "embedding"}, {"index", index++}};
         item["embedding"] = request.base64 ? json(encode_embedding_base64(values)) : json(values);
         data.push_back(std::move(item));
@@ -302,8 +321,9 @@ std::string GeminiProtocol::translate_response(std::string body, const catalog::
         if (has_tools) message["tool_calls"] = std::move(parts.tool_calls);
         finish = finish_reason(openai::get_or(candidates[0], "finishReason", "STOP"), has_tools);
     }
-    return openai::completion("chatcmpl-" + id, openai::get_or<std::string>(in, "modelVersion", model.upstream_model), message, finish,
-                              usage_of(openai::field(in, "usageMetadata")))
+    return openai::completion("chatcmpl-" + id,
+                              openai::get_or<std::string>(in, "modelVersion", model.upstream_model), message,
+                              finish, usage_of(openai::field(in, "usageMetadata")))
         .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

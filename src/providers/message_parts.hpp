@@ -14,8 +14,8 @@ std::string text_of(const nlohmann::json& content);
 // "data:image/png;base64,AAAA" → {"image/png", "AAAA"}; false for any other URL.
 bool split_data_url(const std::string& url, std::string& media_type, std::string& data);
 
-// Appends a turn {role, <items_key>: items}, merged into the previous turn when the role repeats: the vendors want
-// turns to alternate, and several OpenAI tool messages in a row are one turn of results to them.
+// Appends a turn {role, <items_key>: items}, merged into the previous turn when the role repeats: the vendors
+// want turns to alternate, and several OpenAI tool messages in a row are one turn of results to them.
 void push_turn(nlohmann::json& turns, const std::string& role, nlohmann::json items, const char* items_key);
 
 }  // namespace gaterouter::providers

@@ -4,14 +4,14 @@ namespace gaterouter::providers {
 namespace {
 
 class OpenAiStreamTranslator final : public StreamTranslator {
-public:
+  public:
     void on_event(const http::SseEvent& event, std::string& out) override {
         if (event.data == "[DONE]") finished_ = true;
         out.append("data: ").append(event.data).append("\n\n");
     }
     bool finished() const override { return finished_; }
 
-private:
+  private:
     bool finished_ = false;
 };
 
@@ -29,7 +29,8 @@ std::string with_upstream_model(std::string& body, std::string_view document, st
 
 }  // namespace
 
-http::Request OpenAiProtocol::post(const catalog::Model& model, std::string_view operation, bool stream) const {
+http::Request OpenAiProtocol::post(const catalog::Model& model, std::string_view operation,
+                                   bool stream) const {
     const catalog::Provider& p = *model.provider;
     std::string target = p.endpoint.base_path;
     if (azure_) {
@@ -81,10 +82,12 @@ std::string OpenAiProtocol::translate_embeddings_response(std::string body, cons
     return body;
 }
 
-std::string OpenAiProtocol::translate_response(std::string body, const catalog::Model&) const { return body; }
+std::string OpenAiProtocol::translate_response(std::string body, const catalog::Model&) const {
+    return body;
+}
 
 std::unique_ptr<StreamTranslator> OpenAiProtocol::stream_translator(const catalog::Model&,
-                                                                   const StreamOptions&) const {
+                                                                    const StreamOptions&) const {
     return std::make_unique<OpenAiStreamTranslator>();
 }
 

@@ -21,7 +21,8 @@ ProviderSet::ProviderSet(const catalog::Catalog& catalog) {
     for (const auto& p : catalog.providers()) {
         auto rt = std::make_unique<ProviderRuntime>();
         rt->provider = p.get();
-        rt->origin = upstream::Origin{p->endpoint.tls, p->endpoint.host, p->endpoint.port, !p->insecure_skip_verify};
+        rt->origin =
+            upstream::Origin{p->endpoint.tls, p->endpoint.host, p->endpoint.port, !p->insecure_skip_verify};
         rt->chat = make_chat_protocol(*p);
         if (!rt->chat) {
             throw std::invalid_argument("provider '" + p->name + "': the '" + p->kind +

@@ -4,9 +4,12 @@ namespace gaterouter::route {
 
 const char* to_string(CircuitBreaker::State s) {
     switch (s) {
-        case CircuitBreaker::State::closed: return "closed";
-        case CircuitBreaker::State::open: return "open";
-        case CircuitBreaker::State::half_open: return "half_open";
+        case CircuitBreaker::State::closed:
+            return "closed";
+        case CircuitBreaker::State::open:
+            return "open";
+        case CircuitBreaker::State::half_open:
+            return "half_open";
     }
     return "unknown";
 }
@@ -61,8 +64,8 @@ void CircuitBreaker::record_failure() {
     ++window_requests_;
     ++window_failures_;
     ++consecutive_failures_;
-    const bool rate_tripped = window_requests_ >= policy_.min_requests &&
-                              window_failures_ >= policy_.error_rate * window_requests_;
+    const bool rate_tripped =
+        window_requests_ >= policy_.min_requests && window_failures_ >= policy_.error_rate * window_requests_;
     if (consecutive_failures_ >= policy_.consecutive_failures || rate_tripped) open_locked(now);
 }
 

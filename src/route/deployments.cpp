@@ -11,7 +11,8 @@ void AtomicEwma::add(double sample) {
 }
 
 Deployments::Deployments(const catalog::Catalog& catalog, const BreakerPolicy& policy, const Clock& clock) {
-    for (const auto& m : catalog.models()) by_model_.emplace(m.get(), std::make_unique<DeploymentState>(policy, clock));
+    for (const auto& m : catalog.models())
+        by_model_.emplace(m.get(), std::make_unique<DeploymentState>(policy, clock));
 }
 
 }  // namespace gaterouter::route

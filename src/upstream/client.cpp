@@ -13,7 +13,8 @@ namespace {
 std::unique_ptr<net::ssl::context> make_tls_context(bool verify) {
     auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
     ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                     net::ssl::context::no_tlsv1_1);
     if (verify) {
         ctx->set_default_verify_paths();
         ctx->set_verify_mode(net::ssl::verify_peer);
@@ -38,10 +39,16 @@ Client::Client(net::io_context& io, PoolLimits limits)
       tls_unverified_(make_tls_context(false)),
       pool_(std::make_shared<ConnectionPool>(limits)) {}
 
-Client::~Client() { pool_->close_all(); }
+Client::~Client() {
+    pool_->close_all();
+}
 
-void Client::close_idle() { pool_->close_all(); }
-std::uint64_t Client::connections_opened() const { return pool_->opened; }
+void Client::close_idle() {
+    pool_->close_all();
+}
+std::uint64_t Client::connections_opened() const {
+    return pool_->opened;
+}
 
 // Opens a new connection: DNS (cached), TCP connect, and the TLS handshake with SNI and host-name checks.
 static awaitable<Failure> open_connection(net::io_context& io, ConnectionPool& pool, const Origin& origin,
@@ -96,7 +103,8 @@ awaitable<Failure> Client::send(const Origin& origin, http::Request& request, co
         std::unique_ptr<Connection> conn = pool_->take(key);
         if (!conn) {
             auto& tls_ctx = origin.verify_peer ? *tls_verified_ : *tls_unverified_;
-            const Failure f = co_await open_connection(io_, *pool_, origin, tls_ctx, timeouts, deadline, conn);
+            const Failure f =
+                co_await open_connection(io_, *pool_, origin, tls_ctx, timeouts, deadline, conn);
             if (f != Failure::none) co_return f;
             conn->origin_key = key;
         }

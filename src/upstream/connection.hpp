@@ -19,7 +19,7 @@ namespace gaterouter::upstream {
 using Clock = std::chrono::steady_clock;
 
 class Connection {
-public:
+  public:
     explicit Connection(net::io_context& io) : plain_(std::in_place, io) {}
     Connection(net::io_context& io, net::ssl::context& tls) : tls_(std::in_place, io, tls) {}
 
@@ -40,16 +40,16 @@ public:
     std::string origin_key;
     Clock::time_point idle_since{};
     bool reused = false;
-    beast::flat_buffer buffer;             // kept across exchanges on this connection
+    beast::flat_buffer buffer;            // kept across exchanges on this connection
     std::array<char, 16 * 1024> chunk{};  // body pieces land here
 
-private:
+  private:
     std::optional<beast::tcp_stream> plain_;
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
 };
 
 class ConnectionPool {
-public:
+  public:
     explicit ConnectionPool(PoolLimits limits) : limits_(limits) {}
 
     std::unique_ptr<Connection> take(const std::string& origin_key);
@@ -62,7 +62,7 @@ public:
 
     std::uint64_t opened = 0;
 
-private:
+  private:
     PoolLimits limits_;
     std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
     struct Address {

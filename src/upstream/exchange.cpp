@@ -9,7 +9,8 @@ Millis step_timeout(Millis step, Clock::time_point deadline) {
     return std::max(Millis{0}, std::min(step, left));
 }
 
-Exchange::Exchange(std::unique_ptr<Connection> connection, const Timeouts& timeouts, Clock::time_point deadline)
+Exchange::Exchange(std::unique_ptr<Connection> connection, const Timeouts& timeouts,
+                   Clock::time_point deadline)
     : connection_(std::move(connection)), timeouts_(timeouts), deadline_(deadline) {
     parser_.header_limit(64 * 1024);
     parser_.body_limit(std::numeric_limits<std::uint64_t>::max());  // streams are as long as they are

@@ -12,7 +12,7 @@ namespace gaterouter::upstream {
 Millis step_timeout(Millis step, Clock::time_point deadline);
 
 class Exchange {
-public:
+  public:
     Exchange(std::unique_ptr<Connection> connection, const Timeouts& timeouts, Clock::time_point deadline);
 
     awaitable<Failure> write_and_read_head(http::Request& request);
@@ -28,7 +28,7 @@ public:
     std::unique_ptr<Connection> take_connection() { return std::move(connection_); }
     void close() { connection_->close(); }
 
-private:
+  private:
     Failure fail(const error_code& ec, Failure on_timeout);
 
     std::unique_ptr<Connection> connection_;

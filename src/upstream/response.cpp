@@ -6,16 +6,26 @@ namespace gaterouter::upstream {
 
 const char* describe(Failure f) {
     switch (f) {
-        case Failure::none: return "no failure";
-        case Failure::resolve: return "DNS lookup failed";
-        case Failure::connect: return "connection failed";
-        case Failure::tls: return "TLS handshake failed";
-        case Failure::write: return "sending the request failed";
-        case Failure::first_byte_timeout: return "no response within the first-byte timeout";
-        case Failure::idle_timeout: return "the response stalled past the idle timeout";
-        case Failure::total_timeout: return "the request exceeded the total timeout";
-        case Failure::closed: return "the connection was closed";
-        case Failure::protocol: return "the response was not valid HTTP";
+        case Failure::none:
+            return "no failure";
+        case Failure::resolve:
+            return "DNS lookup failed";
+        case Failure::connect:
+            return "connection failed";
+        case Failure::tls:
+            return "TLS handshake failed";
+        case Failure::write:
+            return "sending the request failed";
+        case Failure::first_byte_timeout:
+            return "no response within the first-byte timeout";
+        case Failure::idle_timeout:
+            return "the response stalled past the idle timeout";
+        case Failure::total_timeout:
+            return "the request exceeded the total timeout";
+        case Failure::closed:
+            return "the connection was closed";
+        case Failure::protocol:
+            return "the response was not valid HTTP";
     }
     return "unknown failure";
 }
@@ -27,7 +37,9 @@ bool is_timeout(Failure f) {
 Response::Response() = default;
 Response::Response(std::unique_ptr<Exchange> exchange, const std::shared_ptr<ConnectionPool>& pool)
     : exchange_(std::move(exchange)), pool_(pool) {}
-Response::~Response() { release(); }
+Response::~Response() {
+    release();
+}
 Response::Response(Response&&) noexcept = default;
 Response& Response::operator=(Response&& other) noexcept {
     if (this != &other) {
@@ -38,9 +50,15 @@ Response& Response::operator=(Response&& other) noexcept {
     return *this;
 }
 
-unsigned Response::status() const { return exchange_->status(); }
-const http::bhttp::fields& Response::headers() const { return exchange_->headers(); }
-bool Response::done() const { return !exchange_ || exchange_->done(); }
+unsigned Response::status() const {
+    return exchange_->status();
+}
+const http::bhttp::fields& Response::headers() const {
+    return exchange_->headers();
+}
+bool Response::done() const {
+    return !exchange_ || exchange_->done();
+}
 
 awaitable<Failure> Response::read_some(std::string_view& piece) {
     piece = {};

@@ -12,13 +12,13 @@
 namespace gaterouter::api {
 
 class ChatCompletionsHandler {
-public:
+  public:
     ChatCompletionsHandler(const Services& services, upstream::Client& client)
         : services_(services), client_(client) {}
 
     awaitable<void> operator()(http::Request& request, http::ResponseWriter& out) const;
 
-private:
+  private:
     // How one candidate of the plan went: `done` when the client got its answer (or an error that must not be
     // retried); otherwise `error` says why the next candidate is tried.
     struct Attempt {
@@ -28,7 +28,7 @@ private:
 
     // Counts a request in flight on a deployment and reports its outcome to the breaker and the live metrics.
     class InFlight {
-    public:
+      public:
         explicit InFlight(route::DeploymentState& health);
         ~InFlight();
         InFlight(const InFlight&) = delete;
@@ -36,7 +36,7 @@ private:
         Attempt failed(openai::ApiError error);
         void succeeded();
 
-    private:
+      private:
         route::DeploymentState& health_;
         std::chrono::steady_clock::time_point start_;
     };

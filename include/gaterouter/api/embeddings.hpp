@@ -7,11 +7,12 @@
 namespace gaterouter::api {
 
 class EmbeddingsHandler {
-public:
-    EmbeddingsHandler(const Services& services, upstream::Client& client) : services_(services), client_(client) {}
+  public:
+    EmbeddingsHandler(const Services& services, upstream::Client& client)
+        : services_(services), client_(client) {}
     awaitable<void> operator()(http::Request& request, http::ResponseWriter& out) const;
 
-private:
+  private:
     const Services& services_;
     upstream::Client& client_;
 };

@@ -13,7 +13,7 @@
 namespace gaterouter::api {
 
 class RequestScope {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log);
@@ -60,7 +60,7 @@ public:
     std::int64_t overhead_us() const;
     http::ResponseWriter& out() { return out_; }
 
-private:
+  private:
     const http::Request& request_;
     http::ResponseWriter& out_;
     const obs::AccessLog& log_;

@@ -10,7 +10,7 @@
 namespace gaterouter::app {
 
 class Daemon {
-public:
+  public:
     // Throws on anything that keeps the gateway from starting (a port in use, a protocol not built in).
     explicit Daemon(config::Config config);
     ~Daemon();
@@ -20,7 +20,7 @@ public:
     // Serves until a termination signal, then drains; returns the process exit code.
     int run();
 
-private:
+  private:
     struct Worker;
     void start_shutdown();
 

@@ -1,6 +1,6 @@
 #pragma once
-// The client API keys the gateway accepts. Only SHA-256 hashes of keys are held; a presented key is hashed and
-// compared in constant time, so neither the file nor timing gives a key away.
+// The client API keys the gateway accepts. Only SHA-256 hashes of keys are held; a presented key is hashed
+// and compared in constant time, so neither the file nor timing gives a key away.
 
 #include <array>
 #include <optional>
@@ -27,14 +27,14 @@ bool from_hex(std::string_view hex, KeyHash& out);
 std::string_view bearer_token(std::string_view authorization);
 
 class ApiKeySet {
-public:
+  public:
     explicit ApiKeySet(std::vector<ApiKey> keys);
     // No keys configured: every request is let through.
     bool open() const { return keys_.empty(); }
     // The matching key, or null.
     const ApiKey* verify(std::string_view presented) const;
 
-private:
+  private:
     struct HashOfHash {
         std::size_t operator()(const KeyHash& h) const;
     };

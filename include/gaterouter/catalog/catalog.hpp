@@ -63,7 +63,7 @@ unsigned capability_bits(const std::vector<std::string>& names);
 std::vector<std::string> capability_names(unsigned bits);
 
 class Catalog {
-public:
+  public:
     explicit Catalog(const config::Config& config);
     Catalog(const Catalog&) = delete;
     Catalog& operator=(const Catalog&) = delete;
@@ -72,7 +72,7 @@ public:
     const std::vector<std::unique_ptr<Model>>& models() const { return models_; }
     const std::vector<std::unique_ptr<Provider>>& providers() const { return providers_; }
 
-private:
+  private:
     struct StringHash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

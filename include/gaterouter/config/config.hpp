@@ -43,36 +43,37 @@ struct LogConfig {
 
 struct ProviderConfig {
     std::string name;
-    std::string kind;      // protocol: "openai" (more with the provider adapters)
-    std::string base_url;  // e.g. https://api.openai.com/v1
+    std::string kind;         // protocol: "openai" (more with the provider adapters)
+    std::string base_url;     // e.g. https://api.openai.com/v1
     std::string api_key_env;  // name of the environment variable; empty: no key sent
     std::string api_key;      // resolved from api_key_env at load time; never logged
     std::string api_version;  // kind azure: the api-version query parameter
     bool insecure_skip_verify = false;
     std::map<std::string, std::string> headers;  // extra headers sent upstream
-    int line = 0;  // where it was declared, for messages from later stages
+    int line = 0;                                // where it was declared, for messages from later stages
 };
 
 // The task types the classifier tells apart; quality priors are given per task type.
-inline constexpr const char* kTaskTypes[] = {"chat",        "classification", "summarization",
-                                             "extraction",  "translation",    "code",
-                                             "math",        "reasoning",      "creative"};
+inline constexpr const char* kTaskTypes[] = {"chat",       "classification", "summarization",
+                                             "extraction", "translation",    "code",
+                                             "math",       "reasoning",      "creative"};
 // What a model can do, as named in the catalog.
-inline constexpr const char* kCapabilities[] = {"tools", "vision", "json", "streaming", "reasoning", "embeddings"};
+inline constexpr const char* kCapabilities[] = {"tools",     "vision",    "json",
+                                                "streaming", "reasoning", "embeddings"};
 
 struct ModelConfig {
     std::string id;  // public id the client names
     std::string provider;
-    std::string upstream_model;  // defaults to id
-    double input_price_per_mtok = 0.0;   // USD per million input tokens
-    double output_price_per_mtok = 0.0;  // USD per million output tokens
-    std::uint32_t context_window = 0;    // tokens; 0: unknown
+    std::string upstream_model;           // defaults to id
+    double input_price_per_mtok = 0.0;    // USD per million input tokens
+    double output_price_per_mtok = 0.0;   // USD per million output tokens
+    std::uint32_t context_window = 0;     // tokens; 0: unknown
     std::uint32_t max_output_tokens = 0;  // tokens; 0: unknown
     // Names from kCapabilities. A model declared without the key gets tools, json and streaming.
     std::vector<std::string> capabilities;
     std::map<std::string, double> quality;  // task type → prior
     std::vector<std::string> fallbacks;     // model ids to fail over to, in order in [0, 1]
-    std::string source;  // the file it came from (the main config or the catalog)
+    std::string source;                     // the file it came from (the main config or the catalog)
     int line = 0;
 };
 
@@ -103,7 +104,7 @@ struct Config {
     std::vector<ProviderConfig> providers;
     std::vector<ModelConfig> models;
     std::vector<ApiKeyConfig> api_keys;  // empty: the gateway is open (a warning is logged)
-    std::string catalog_path;  // `catalog:` — models file merged under the main file's own models
+    std::string catalog_path;            // `catalog:` — models file merged under the main file's own models
     std::string source_path;
 };
 
@@ -115,11 +116,11 @@ struct ConfigProblem {
 };
 
 class ConfigError : public std::runtime_error {
-public:
+  public:
     ConfigError(std::string file, std::vector<ConfigProblem> problems);
     const std::vector<ConfigProblem>& problems() const { return problems_; }
 
-private:
+  private:
     std::vector<ConfigProblem> problems_;
 };
 

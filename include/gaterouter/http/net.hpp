@@ -1,6 +1,6 @@
 #pragma once
-// The common first include for code that speaks Asio/Beast. Boost 1.74's asio/awaitable.hpp uses std::exchange
-// without including <utility>, so <utility> must come before any Asio header.
+// The common first include for code that speaks Asio/Beast. Boost 1.74's asio/awaitable.hpp uses
+// std::exchange without including <utility>, so <utility> must come before any Asio header.
 
 #include <utility>
 
@@ -24,5 +24,7 @@ using awaitable = net::awaitable<T>;
 using tcp = net::ip::tcp;
 
 // Completion token for the hot path: errors land in `ec` instead of being thrown.
-inline auto with_ec(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+inline auto with_ec(error_code& ec) {
+    return net::redirect_error(net::use_awaitable, ec);
+}
 }  // namespace gaterouter

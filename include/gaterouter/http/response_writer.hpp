@@ -9,7 +9,7 @@
 namespace gaterouter::http {
 
 class ResponseWriter {
-public:
+  public:
     ResponseWriter(beast::tcp_stream& stream, Millis write_timeout, bool keep_alive)
         : stream_(stream), write_timeout_(write_timeout), keep_alive_(keep_alive) {}
 
@@ -28,11 +28,12 @@ public:
     // A handler that knows the connection must not be reused (e.g. it stopped reading the body) says so.
     void close_after() { keep_alive_ = false; }
     Status status() const { return status_; }
-    // The connection itself, for the rare handler that must watch or cut it (the simulator's fault injection).
+    // The connection itself, for the rare handler that must watch or cut it (the simulator's fault
+    // injection).
     beast::tcp_stream& stream() { return stream_; }
     std::uint64_t bytes_sent() const { return bytes_sent_; }
 
-private:
+  private:
     beast::tcp_stream& stream_;
     Millis write_timeout_;
     bool keep_alive_;

@@ -14,7 +14,7 @@ namespace gaterouter::http {
 using Handler = std::function<awaitable<void>(Request&, ResponseWriter&)>;
 
 class Router {
-public:
+  public:
     void add(Verb method, std::string path, Handler handler);
     // Matches every path that starts with `prefix` (after exact routes were tried).
     void add_prefix(Verb method, std::string prefix, Handler handler);
@@ -28,7 +28,7 @@ public:
     Match find(Verb method, std::string_view target) const;
     const Handler& fallback() const { return fallback_; }
 
-private:
+  private:
     struct Route {
         Verb method;
         std::string path;

@@ -1,6 +1,6 @@
 #pragma once
-// The HTTP/1.1 server of one worker thread: its own acceptor on the shared port (SO_REUSEPORT) and the sessions
-// it accepted. Nothing in here is shared between threads.
+// The HTTP/1.1 server of one worker thread: its own acceptor on the shared port (SO_REUSEPORT) and the
+// sessions it accepted. Nothing in here is shared between threads.
 
 #include <atomic>
 #include <cstddef>
@@ -28,7 +28,7 @@ using RejectFn = std::function<Response(Status, std::string_view reason, const R
 class Session;
 
 class Server {
-public:
+  public:
     Server(net::io_context& io, const tcp::endpoint& endpoint, const Router& router, ServerLimits limits,
            RejectFn reject);
     ~Server();
@@ -60,7 +60,7 @@ public:
     const ServerLimits& limits() const { return limits_; }
     const RejectFn& reject() const { return reject_; }
 
-private:
+  private:
     awaitable<void> accept_loop();
 
     net::io_context& io_;

@@ -15,7 +15,7 @@ struct SseEvent {
 };
 
 class SseParser {
-public:
+  public:
     // Bytes of one event may arrive in any number of pieces; events are delivered whole, in order.
     // The callback returns false to stop parsing (the rest of the input is dropped).
     using EventFn = std::function<bool(const SseEvent&)>;
@@ -27,7 +27,7 @@ public:
     // Delivers a last event that was not followed by a blank line (a stream cut short by the server).
     bool finish(const EventFn& on_event);
 
-private:
+  private:
     bool process_line(std::string_view line, const EventFn& on_event);
     bool dispatch(const EventFn& on_event);
 

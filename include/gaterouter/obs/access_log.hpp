@@ -29,14 +29,14 @@ struct AccessRecord {
 };
 
 class AccessLog {
-public:
+  public:
     // Lines go to standard output; `enabled` false makes write() a no-op.
     explicit AccessLog(bool enabled);
     void write(const AccessRecord& record) const;
     // The line write() would log (tests read it).
     static std::string format(const AccessRecord& record);
 
-private:
+  private:
     std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -18,7 +18,7 @@ struct ChatRequest {
     std::string model;
     JsonValue model_value;  // where the model sits in `body`, to splice the upstream's name in
     bool stream = false;
-    bool include_usage = false;  // stream_options.include_usage
+    bool include_usage = false;              // stream_options.include_usage
     std::optional<std::int64_t> max_tokens;  // max_completion_tokens, or the older max_tokens
     JsonValue messages;
     std::size_t message_count = 0;

@@ -26,7 +26,7 @@ nlohmann::json completion(std::string_view id, std::string_view model, const nlo
 
 // Writes the chunks of one streamed answer; all chunks share the id, model and creation time.
 class ChunkWriter {
-public:
+  public:
     ChunkWriter() = default;
     void identify(std::string id, std::string model);
     // data: {"choices":[{"index":0,"delta":<delta>,"finish_reason":<finish or null>}], ...}\n\n
@@ -35,7 +35,7 @@ public:
     void usage(std::string& out, const Usage& usage) const;
     static void done(std::string& out) { out.append("data: [DONE]\n\n"); }
 
-private:
+  private:
     nlohmann::json base() const;
     std::string id_;
     std::string model_;

@@ -9,15 +9,16 @@ namespace gaterouter::openai {
 
 struct ApiError {
     unsigned status = 500;
-    std::string type;     // invalid_request_error, authentication_error, rate_limit_error, api_error, ...
+    std::string type;  // invalid_request_error, authentication_error, rate_limit_error, api_error, ...
     std::string message;
-    std::string param;    // empty: null
-    std::string code;     // empty: null
+    std::string param;  // empty: null
+    std::string code;   // empty: null
 
     // The JSON body: {"error":{...}}.
     std::string body() const;
-    // Whether another attempt — on another model or later — may succeed: rate limits, overload, server errors,
-    // unreachable or timed-out providers. Bad requests, context length and the gateway's own credentials: no.
+    // Whether another attempt — on another model or later — may succeed: rate limits, overload, server
+    // errors, unreachable or timed-out providers. Bad requests, context length and the gateway's own
+    // credentials: no.
     bool retryable() const;
 };
 
@@ -31,16 +32,16 @@ ApiError method_not_allowed(std::string_view method, std::string_view path);
 ApiError body_too_large(std::size_t limit);
 ApiError headers_too_large();
 ApiError malformed_http();
-ApiError upstream_unreachable(std::string_view model, std::string_view detail);  // 502
-ApiError upstream_timeout(std::string_view model, std::string_view what);        // 504
+ApiError upstream_unreachable(std::string_view model, std::string_view detail);   // 502
+ApiError upstream_timeout(std::string_view model, std::string_view what);         // 504
 ApiError upstream_bad_response(std::string_view model, std::string_view detail);  // 502
-ApiError model_unavailable(std::string_view model);                                // 503
-                                                          // 503
-ApiError internal_error();                                                         // 500
+ApiError model_unavailable(std::string_view model);                               // 503
+                                                                                  // 503
+ApiError internal_error();                                                        // 500
 
-// The body of an error an upstream returned, kept when it is already OpenAI-shaped, otherwise wrapped, with the
-// upstream's status. A 401/403 from the upstream is the gateway's own credential problem, never the caller's,
-// so it becomes a 502 that says so.
+// The body of an error an upstream returned, kept when it is already OpenAI-shaped, otherwise wrapped, with
+// the upstream's status. A 401/403 from the upstream is the gateway's own credential problem, never the
+// caller's, so it becomes a 502 that says so.
 ApiError from_upstream(unsigned upstream_status, std::string_view upstream_body, std::string_view model);
 
 }  // namespace gaterouter::openai

@@ -1,6 +1,7 @@
 #pragma once
-// Lenient reads of JSON that clients and vendors send: a missing member, a null, or a value of another type all
-// give the fallback. (nlohmann's own value() throws on a null object, and `"tools": null` is valid input.)
+// Lenient reads of JSON that clients and vendors send: a missing member, a null, or a value of another type
+// all give the fallback. (nlohmann's own value() throws on a null object, and `"tools": null` is valid
+// input.)
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,7 @@
 #pragma once
-// A provider's wire protocol for chat: how an OpenAI-shaped request becomes the upstream's request, and how the
-// upstream's answer, whole or streamed, becomes OpenAI's shape again. One class per protocol ("kind" in the
-// config); a vendor that speaks an existing protocol is configuration only.
+// A provider's wire protocol for chat: how an OpenAI-shaped request becomes the upstream's request, and how
+// the upstream's answer, whole or streamed, becomes OpenAI's shape again. One class per protocol ("kind" in
+// the config); a vendor that speaks an existing protocol is configuration only.
 
 #include <memory>
 #include <string>
@@ -21,7 +21,7 @@ struct StreamOptions {
 
 // Turns the upstream's stream, event by event, into OpenAI `chat.completion.chunk` SSE bytes.
 class StreamTranslator {
-public:
+  public:
     virtual ~StreamTranslator() = default;
     // Appends the client-bound SSE bytes for one upstream event to `out`.
     virtual void on_event(const http::SseEvent& event, std::string& out) = 0;
@@ -33,7 +33,7 @@ public:
 };
 
 class ChatProtocol {
-public:
+  public:
     virtual ~ChatProtocol() = default;
 
     // The upstream request (target, headers, body) for `request` served by `model`. `body` is the client's

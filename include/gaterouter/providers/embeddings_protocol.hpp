@@ -17,10 +17,11 @@ namespace gaterouter::providers {
 
 struct EmbeddingsRequest {
     std::string model;
-    std::vector<std::string> inputs;  // token-array inputs are passed through by OpenAI-compatible servers only
-    nlohmann::json raw_input;         // the input as the client sent it
-    bool base64 = false;              // encoding_format "base64"
-    std::int64_t dimensions = 0;      // 0: the model's default
+    std::vector<std::string>
+        inputs;                   // token-array inputs are passed through by OpenAI-compatible servers only
+    nlohmann::json raw_input;     // the input as the client sent it
+    bool base64 = false;          // encoding_format "base64"
+    std::int64_t dimensions = 0;  // 0: the model's default
 };
 
 // Reads an OpenAI embeddings request body; on bad input returns the 400 to send.
@@ -30,7 +31,7 @@ std::optional<openai::ApiError> parse_embeddings_request(const std::string& body
 std::string encode_embedding_base64(const std::vector<float>& values);
 
 class EmbeddingsProtocol {
-public:
+  public:
     virtual ~EmbeddingsProtocol() = default;
     virtual http::Request build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
                                                    const catalog::Model& model) const = 0;

@@ -2,8 +2,8 @@
 // Google's Gemini API: POST {base}/models/{model}:generateContent, or :streamGenerateContent?alt=sse for
 // streams, with the key in x-goog-api-key. Messages become `contents` of `parts`, system messages the
 // `systemInstruction`, tools `functionDeclarations`, sampling fields the `generationConfig`. Gemini's
-// `thoughtSignature` on a function call travels in the tool call's `gaterouter.thought_signature` and is put back
-// on the next turn. Field by field: docs/providers.md.
+// `thoughtSignature` on a function call travels in the tool call's `gaterouter.thought_signature` and is put
+// back on the next turn. Field by field: docs/providers.md.
 
 #include "gaterouter/providers/chat_protocol.hpp"
 #include "gaterouter/providers/embeddings_protocol.hpp"
@@ -11,7 +11,7 @@
 namespace gaterouter::providers {
 
 class GeminiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
-public:
+  public:
     http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                 const catalog::Model& model) const override;
     std::string translate_response(std::string body, const catalog::Model& model) const override;

@@ -1,8 +1,8 @@
 #pragma once
 // OpenAI's Chat Completions protocol, spoken by OpenAI and every OpenAI-compatible server. The request is
 // forwarded as the client sent it, with only the model name changed in place. Azure OpenAI speaks it too, at
-// {base_url}/deployments/{deployment}/chat/completions?api-version=... with an api-key header; the deployment is
-// the model's upstream_model.
+// {base_url}/deployments/{deployment}/chat/completions?api-version=... with an api-key header; the deployment
+// is the model's upstream_model.
 
 #include <optional>
 #include <string>
@@ -13,7 +13,7 @@
 namespace gaterouter::providers {
 
 class OpenAiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
-public:
+  public:
     struct Azure {
         std::string api_version;
     };
@@ -33,7 +33,7 @@ public:
     std::string translate_embeddings_response(std::string body, const EmbeddingsRequest& request,
                                               const catalog::Model& model) const override;
 
-private:
+  private:
     http::Request post(const catalog::Model& model, std::string_view operation, bool stream) const;
     std::optional<Azure> azure_;
 };

@@ -16,16 +16,17 @@ struct ProviderRuntime {
     const catalog::Provider* provider = nullptr;
     upstream::Origin origin;
     std::unique_ptr<ChatProtocol> chat;
-    const EmbeddingsProtocol* embeddings = nullptr;  // the same protocol object, when it has an embeddings API
+    const EmbeddingsProtocol* embeddings =
+        nullptr;  // the same protocol object, when it has an embeddings API
 };
 
 class ProviderSet {
-public:
+  public:
     // Throws std::invalid_argument for a provider kind no protocol class speaks.
     explicit ProviderSet(const catalog::Catalog& catalog);
     const ProviderRuntime& of(const catalog::Provider& provider) const { return *by_provider_.at(&provider); }
 
-private:
+  private:
     std::unordered_map<const catalog::Provider*, std::unique_ptr<ProviderRuntime>> by_provider_;
 };
 

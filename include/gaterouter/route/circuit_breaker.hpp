@@ -7,8 +7,8 @@
 // A failure reported while already open (a request that was in flight) extends the open period, so a
 // provider that keeps failing stays out of rotation.
 //
-// Shared by all workers; each breaker has its own small lock (held for a few instructions, never across I/O), so
-// there is no lock shared by all requests.
+// Shared by all workers; each breaker has its own small lock (held for a few instructions, never across I/O),
+// so there is no lock shared by all requests.
 
 #include <chrono>
 #include <cstdint>
@@ -20,7 +20,7 @@ namespace gaterouter::route {
 
 struct BreakerPolicy {
     int consecutive_failures = 5;
-    double error_rate = 0.5;         // over the window, once it has at least `min_requests`
+    double error_rate = 0.5;  // over the window, once it has at least `min_requests`
     int min_requests = 20;
     std::chrono::milliseconds window{10'000};
     std::chrono::milliseconds cooldown{5'000};
@@ -28,7 +28,7 @@ struct BreakerPolicy {
 };
 
 class CircuitBreaker {
-public:
+  public:
     enum class State { closed, open, half_open };
 
     CircuitBreaker(const BreakerPolicy& policy, const Clock& clock) : policy_(policy), clock_(clock) {}
@@ -39,7 +39,7 @@ public:
     void record_failure();
     State state() const;
 
-private:
+  private:
     void open_locked(Clock::time_point now);
     void roll_window_locked(Clock::time_point now);
 

@@ -1,7 +1,7 @@
 #pragma once
-// Live state of every deployment (a model at its provider), shared by all workers: its circuit breaker, requests
-// in flight, and latency, time-to-first-token and error counts updated from every real response. Counters are
-// atomics; the map itself is built once and never changes, so reading it takes no lock.
+// Live state of every deployment (a model at its provider), shared by all workers: its circuit breaker,
+// requests in flight, and latency, time-to-first-token and error counts updated from every real response.
+// Counters are atomics; the map itself is built once and never changes, so reading it takes no lock.
 
 #include <atomic>
 #include <cstdint>
@@ -16,12 +16,12 @@ namespace gaterouter::route {
 
 // An exponentially weighted moving average that many threads update without a lock.
 class AtomicEwma {
-public:
+  public:
     explicit AtomicEwma(double alpha = 0.2) : alpha_(alpha) {}
     void add(double sample);
     double value() const { return value_.load(std::memory_order_relaxed); }  // 0 until the first sample
 
-private:
+  private:
     double alpha_;
     std::atomic<double> value_{0.0};
 };
@@ -37,7 +37,7 @@ struct DeploymentState {
 };
 
 class Deployments {
-public:
+  public:
     Deployments(const catalog::Catalog& catalog, const BreakerPolicy& policy, const Clock& clock);
     DeploymentState& of(const catalog::Model& model) const { return *by_model_.at(&model); }
     // Every deployment with its model, for /metrics.
@@ -46,7 +46,7 @@ public:
         for (const auto& [model, state] : by_model_) fn(*model, *state);
     }
 
-private:
+  private:
     std::unordered_map<const catalog::Model*, std::unique_ptr<DeploymentState>> by_model_;
 };
 

@@ -42,7 +42,7 @@ struct PoolLimits {
 class ConnectionPool;
 
 class Client {
-public:
+  public:
     Client(net::io_context& io, PoolLimits limits);
     ~Client();
     Client(const Client&) = delete;
@@ -57,7 +57,7 @@ public:
     void close_idle();
     std::uint64_t connections_opened() const;
 
-private:
+  private:
     net::io_context& io_;
     std::unique_ptr<net::ssl::context> tls_verified_;
     std::unique_ptr<net::ssl::context> tls_unverified_;

@@ -1,7 +1,7 @@
 #pragma once
 // A response being read from an upstream, head first, then the body piece by piece as it arrives (for
-// streams) or whole. When it is destroyed its connection goes back to the pool if the body was read to the end
-// and the upstream allows keep-alive; otherwise the connection is closed.
+// streams) or whole. When it is destroyed its connection goes back to the pool if the body was read to the
+// end and the upstream allows keep-alive; otherwise the connection is closed.
 
 #include <array>
 #include <chrono>
@@ -34,7 +34,7 @@ class ConnectionPool;
 class Exchange;
 
 class Response {
-public:
+  public:
     Response();
     ~Response();
     Response(Response&&) noexcept;
@@ -57,7 +57,7 @@ public:
     // Made by Client::send once the response head arrived.
     Response(std::unique_ptr<Exchange> exchange, const std::shared_ptr<ConnectionPool>& pool);
 
-private:
+  private:
     void release();
 
     std::unique_ptr<Exchange> exchange_;

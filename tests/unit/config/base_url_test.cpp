@@ -26,8 +26,8 @@ TEST(BaseUrl, TakesUrlsApart) {
 
 TEST(BaseUrl, RefusesWhatIsNotAnHttpUrl) {
     BaseUrl u;
-    for (const char* bad : {"ftp://x", "api.openai.com", "http://", "http://:80", "http://h:0", "http://h:70000",
-                            "http://h:8a", "http://[::1", "http://[::1]x"}) {
+    for (const char* bad : {"ftp://x", "api.openai.com", "http://", "http://:80", "http://h:0",
+                            "http://h:70000", "http://h:8a", "http://[::1", "http://[::1]x"}) {
         EXPECT_FALSE(parse_base_url(bad, u)) << bad;
     }
 }

@@ -20,7 +20,8 @@ Collected feed_in_pieces(std::string_view stream, std::size_t piece) {
         c.data.emplace_back(e.data);
         return true;
     };
-    for (std::size_t i = 0; i < stream.size(); i += piece) EXPECT_TRUE(parser.feed(stream.substr(i, piece), on));
+    for (std::size_t i = 0; i < stream.size(); i += piece)
+        EXPECT_TRUE(parser.feed(stream.substr(i, piece), on));
     EXPECT_TRUE(parser.finish(on));
     return c;
 }

@@ -27,7 +27,8 @@ TEST(ChatRequest, ReadsTheFieldsTheGatewayDecidesOn) {
 
 TEST(ChatRequest, DefaultsWhenOptionalFieldsAreAbsentOrNull) {
     ChatRequest r;
-    ASSERT_FALSE(parse_chat_request(R"({"model":"m","messages":[{"role":"user"}],"stream":null,"max_tokens":null})", r));
+    ASSERT_FALSE(parse_chat_request(
+        R"({"model":"m","messages":[{"role":"user"}],"stream":null,"max_tokens":null})", r));
     EXPECT_FALSE(r.stream);
     EXPECT_FALSE(r.include_usage);
     EXPECT_FALSE(r.max_tokens);
@@ -51,7 +52,8 @@ TEST(ChatRequest, NamesTheOffendingParameter) {
         {R"({"model":"m","messages":[{"role":"user"}],"stream":"yes"})", "stream"},
         {R"({"model":"m","messages":[{"role":"user"}],"stream_options":1})", "stream_options"},
         {R"({"model":"m","messages":[{"role":"user"}],"max_tokens":0})", "max_tokens"},
-        {R"({"model":"m","messages":[{"role":"user"}],"max_completion_tokens":1.5})", "max_completion_tokens"},
+        {R"({"model":"m","messages":[{"role":"user"}],"max_completion_tokens":1.5})",
+         "max_completion_tokens"},
     };
     for (const auto& c : cases) {
         const auto err = parse(c.body);
@@ -99,6 +101,7 @@ TEST(ChatRequest, TellsWhatTheRequestNeedsOfAModel) {
 TEST(ChatRequest, EstimatesPromptTokensFromTextLength) {
     const std::string text(40000, 'a');  // ~10 000 tokens
     ChatRequest r;
-    ASSERT_FALSE(parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":")" + text + "\"}]}", r));
+    ASSERT_FALSE(
+        parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":")" + text + "\"}]}", r));
     EXPECT_NEAR(r.estimated_prompt_tokens, 10000.0, 50.0);
 }

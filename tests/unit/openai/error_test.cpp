@@ -27,7 +27,9 @@ TEST(ApiError, StatusesMatchOpenAi) {
 
 TEST(ApiError, KeepsAnUpstreamOpenAiErrorAndItsStatus) {
     const auto e = from_upstream(
-        429, R"({"error":{"message":"slow down","type":"requests","param":null,"code":"rate_limit_exceeded"}})", "m");
+        429,
+        R"({"error":{"message":"slow down","type":"requests","param":null,"code":"rate_limit_exceeded"}})",
+        "m");
     EXPECT_EQ(e.status, 429u);
     EXPECT_EQ(e.message, "slow down");
     EXPECT_EQ(e.code, "rate_limit_exceeded");

@@ -24,10 +24,31 @@ TEST(JsonScan, AcceptsValidDocuments) {
 
 TEST(JsonScan, RejectsInvalidDocuments) {
     const std::vector<std::string> bad = {
-        "",          "{",         R"({"a":})",   R"({"a" 1})",  R"({"a":1,})", "[1,]",      "01",
-        "1.",        "-",         "1e",          "tru",         "nul",         R"({a:1})",  "{} {}",
-        R"("abc)",   "\"\x01\"",  R"("\x")",     R"("\u12")",   R"("\ud800")", R"("\udc00")",
-        "\"\xC3\"",  "\"\xC0\xAF\"", "\"\xED\xA0\x80\"", "\"\xF5\x80\x80\x80\"", "\"\xFF\"",
+        "",
+        "{",
+        R"({"a":})",
+        R"({"a" 1})",
+        R"({"a":1,})",
+        "[1,]",
+        "01",
+        "1.",
+        "-",
+        "1e",
+        "tru",
+        "nul",
+        R"({a:1})",
+        "{} {}",
+        R"("abc)",
+        "\"\x01\"",
+        R"("\x")",
+        R"("\u12")",
+        R"("\ud800")",
+        R"("\udc00")",
+        "\"\xC3\"",
+        "\"\xC0\xAF\"",
+        "\"\xED\xA0\x80\"",
+        "\"\xF5\x80\x80\x80\"",
+        "\"\xFF\"",
     };
     for (const auto& doc : bad) EXPECT_FALSE(valid(doc)) << doc;
 }
@@ -82,6 +103,8 @@ TEST(JsonScan, SplicesAValueInPlace) {
     const std::string doc = R"({"model":"a","x":1})";
     const auto root = scan_json(doc, e);
     JsonValue model;
-    for_each_member(*root, [&](std::string_view k, const JsonValue& v) { return key_equals(k, "model") ? (model = v, false) : true; });
+    for_each_member(*root, [&](std::string_view k, const JsonValue& v) {
+        return key_equals(k, "model") ? (model = v, false) : true;
+    });
     EXPECT_EQ(splice(doc, model.raw, quote_json("upstream-b")), R"({"model":"upstream-b","x":1})");
 }

@@ -44,12 +44,14 @@ TEST_F(AnthropicTest, BuildsAMessagesRequest) {
     ASSERT_EQ(body["messages"].size(), 1u);
     const json& blocks = body["messages"][0]["content"];
     EXPECT_EQ(blocks[0], (json{{"type", "text"}, {"text", "What is this?"}}));
-    EXPECT_EQ(blocks[1]["source"], (json{{"type", "base64"}, {"media_type", "image/png"}, {"data", "iVBORw0KGgo="}}));
+    EXPECT_EQ(blocks[1]["source"],
+              (json{{"type", "base64"}, {"media_type", "image/png"}, {"data", "iVBORw0KGgo="}}));
     EXPECT_EQ(blocks[2]["source"], (json{{"type", "url"}, {"url", "https://example.com/cat.jpg"}}));
 }
 
 TEST_F(AnthropicTest, SuppliesMaxTokensWhenTheClientDidNot) {
-    const auto req = f.build(protocol, {{"model", "m"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}});
+    const auto req =
+        f.build(protocol, {{"model", "m"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}});
     EXPECT_EQ(json::parse(req.body())["max_tokens"], AnthropicProtocol::kDefaultMaxTokens);
 }
 
@@ -69,10 +71,15 @@ TEST_F(AnthropicTest, TranslatesToolsAndAToolRoundTrip) {
           {{"role", "assistant"},
            {"content", nullptr},
            {"gaterouter",
-            {{"thinking_blocks", {{{"type", "thinking"}, {"thinking", "Two cities."}, {"signature", "sig=="}}}}}},
+            {{"thinking_blocks",
+              {{{"type", "thinking"}, {"thinking", "Two cities."}, {"signature", "sig=="}}}}}},
            {"tool_calls",
-            {{{"id", "toolu_1"}, {"type", "function"}, {"function", {{"name", "get_weather"}, {"arguments", R"({"city":"Paris"})"}}}},
-             {{"id", "toolu_2"}, {"type", "function"}, {"function", {{"name", "get_weather"}, {"arguments", R"({"city":"Rome"})"}}}}}}},
+            {{{"id", "toolu_1"},
+              {"type", "function"},
+              {"function", {{"name", "get_weather"}, {"arguments", R"({"city":"Paris"})"}}}},
+             {{"id", "toolu_2"},
+              {"type", "function"},
+              {"function", {{"name", "get_weather"}, {"arguments", R"({"city":"Rome"})"}}}}}}},
           {{"role", "tool"}, {"tool_call_id", "toolu_1"}, {"content", "18C"}},
           {{"role", "tool"}, {"tool_call_id", "toolu_2"}, {"content", "24C"}}}}};
     const json body = json::parse(f.build(protocol, in).body());
@@ -81,12 +88,17 @@ TEST_F(AnthropicTest, TranslatesToolsAndAToolRoundTrip) {
     EXPECT_EQ(body["tool_choice"], (json{{"type", "any"}, {"disable_parallel_tool_use", true}}));
     ASSERT_EQ(body["messages"].size(), 3u);
     const json& assistant = body["messages"][1]["content"];
-    EXPECT_EQ(assistant[0], (json{{"type", "thinking"}, {"thinking", "Two cities."}, {"signature", "sig=="}}));
-    EXPECT_EQ(assistant[1], (json{{"type", "tool_use"}, {"id", "toolu_1"}, {"name", "get_weather"}, {"input", {{"city", "Paris"}}}}));
+    EXPECT_EQ(assistant[0],
+              (json{{"type", "thinking"}, {"thinking", "Two cities."}, {"signature", "sig=="}}));
+    EXPECT_EQ(assistant[1], (json{{"type", "tool_use"},
+                                  {"id", "toolu_1"},
+                                  {"name", "get_weather"},
+                                  {"input", {{"city", "Paris"}}}}));
     const json& results = body["messages"][2];
     EXPECT_EQ(results["role"], "user");
     ASSERT_EQ(results["content"].size(), 2u);  // both tool results in one user turn
-    EXPECT_EQ(results["content"][1], (json{{"type", "tool_result"}, {"tool_use_id", "toolu_2"}, {"content", "24C"}}));
+    EXPECT_EQ(results["content"][1],
+              (json{{"type", "tool_result"}, {"tool_use_id", "toolu_2"}, {"content", "24C"}}));
 }
 
 TEST_F(AnthropicTest, SaysJsonModeInTheSystemPrompt) {
@@ -165,12 +177,18 @@ TEST_F(AnthropicTest, TranslatesTheFullStreamingSequence) {
 
 TEST_F(AnthropicTest, StreamsThinkingWithItsSignature) {
     const std::string sse =
-        R"(data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}})" "\n\n"
-        R"(data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})" "\n\n"
-        R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm"}})" "\n\n"
-        R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"SIG"}})" "\n\n"
-        R"(data: {"type":"content_block_stop","index":0})" "\n\n"
-        R"(data: {"type":"message_stop"})" "\n\n";
+        R"(data: {"type":"message_start","message":{"id":"m","model":"c","usage":{"input_tokens":1}}})"
+        "\n\n"
+        R"(data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})"
+        "\n\n"
+        R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm"}})"
+        "\n\n"
+        R"(data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"SIG"}})"
+        "\n\n"
+        R"(data: {"type":"content_block_stop","index":0})"
+        "\n\n"
+        R"(data: {"type":"message_stop"})"
+        "\n\n";
     const auto c = fixture::chunks(f.stream(protocol, sse, false));
     ASSERT_EQ(c.size(), 3u);  // role, reasoning delta, the finished thinking block; no usage chunk
     EXPECT_EQ(c[1]["choices"][0]["delta"]["reasoning_content"], "Hmm");
@@ -181,9 +199,11 @@ TEST_F(AnthropicTest, StreamsThinkingWithItsSignature) {
 
 TEST_F(AnthropicTest, AnErrorEventEndsTheStreamAsAnError) {
     const std::string sse =
-        R"(data: {"type":"message_start","message":{"id":"m","model":"c","usage":{}}})" "\n\n"
+        R"(data: {"type":"message_start","message":{"id":"m","model":"c","usage":{}}})"
+        "\n\n"
         "event: error\n"
-        R"(data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})" "\n\n";
+        R"(data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"
+        "\n\n";
     bool finished = false;
     const auto payloads = f.stream(protocol, sse, false, &finished);
     EXPECT_TRUE(finished);
@@ -197,7 +217,8 @@ TEST_F(AnthropicTest, NormalisesErrors) {
     EXPECT_EQ(overloaded.status, 503u);
     EXPECT_EQ(overloaded.code, "upstream_overloaded");
     const auto too_long = protocol.translate_error(
-        400, R"({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}})",
+        400,
+        R"({"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}})",
         f.model);
     EXPECT_EQ(too_long.status, 400u);
     EXPECT_EQ(too_long.code, "context_length_exceeded");
@@ -205,6 +226,10 @@ TEST_F(AnthropicTest, NormalisesErrors) {
         429, R"({"type":"error","error":{"type":"rate_limit_error","message":"Slow down"}})", f.model);
     EXPECT_EQ(limited.status, 429u);
     EXPECT_EQ(limited.type, "rate_limit_error");
-    EXPECT_EQ(protocol.translate_error(401, R"({"type":"error","error":{"type":"authentication_error","message":"x"}})", f.model).status,
-              502u);
+    EXPECT_EQ(
+        protocol
+            .translate_error(401, R"({"type":"error","error":{"type":"authentication_error","message":"x"}})",
+                             f.model)
+            .status,
+        502u);
 }

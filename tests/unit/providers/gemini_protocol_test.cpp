@@ -19,20 +19,21 @@ struct GeminiTest : ::testing::Test {
 }  // namespace
 
 TEST_F(GeminiTest, BuildsAGenerateContentRequest) {
-    const json in = {{"model", "m"},
-                     {"messages",
-                      {{{"role", "developer"}, {"content", "Answer in French."}},
-                       {{"role", "user"},
-                        {"content",
-                         {{{"type", "text"}, {"text", "Describe"}},
-                          {{"type", "image_url"}, {"image_url", {{"url", "data:image/jpeg;base64,/9j/4AAQ"}}}}}}},
-                       {{"role", "assistant"}, {"content", "Une image."}},
-                       {{"role", "user"}, {"content", "More"}}}},
-                     {"temperature", 0.5},
-                     {"top_p", 0.9},
-                     {"max_completion_tokens", 100},
-                     {"stop", {"a", "b"}},
-                     {"response_format", {{"type", "json_object"}}}};
+    const json in = {
+        {"model", "m"},
+        {"messages",
+         {{{"role", "developer"}, {"content", "Answer in French."}},
+          {{"role", "user"},
+           {"content",
+            {{{"type", "text"}, {"text", "Describe"}},
+             {{"type", "image_url"}, {"image_url", {{"url", "data:image/jpeg;base64,/9j/4AAQ"}}}}}}},
+          {{"role", "assistant"}, {"content", "Une image."}},
+          {{"role", "user"}, {"content", "More"}}}},
+        {"temperature", 0.5},
+        {"top_p", 0.9},
+        {"max_completion_tokens", 100},
+        {"stop", {"a", "b"}},
+        {"response_format", {{"type", "json_object"}}}};
     const auto req = f.build(protocol, in);
     EXPECT_EQ(req.target(), "/v1beta/models/gemini-2.5-flash:generateContent");
     EXPECT_EQ(req["x-goog-api-key"], "secret-key");
@@ -40,7 +41,8 @@ TEST_F(GeminiTest, BuildsAGenerateContentRequest) {
     EXPECT_EQ(body["systemInstruction"]["parts"][0]["text"], "Answer in French.");
     ASSERT_EQ(body["contents"].size(), 3u);
     EXPECT_EQ(body["contents"][0]["role"], "user");
-    EXPECT_EQ(body["contents"][0]["parts"][1]["inlineData"], (json{{"mimeType", "image/jpeg"}, {"data", "/9j/4AAQ"}}));
+    EXPECT_EQ(body["contents"][0]["parts"][1]["inlineData"],
+              (json{{"mimeType", "image/jpeg"}, {"data", "/9j/4AAQ"}}));
     EXPECT_EQ(body["contents"][1]["role"], "model");
     const json& gen = body["generationConfig"];
     EXPECT_EQ(gen["temperature"], 0.5);
@@ -51,14 +53,16 @@ TEST_F(GeminiTest, BuildsAGenerateContentRequest) {
 }
 
 TEST_F(GeminiTest, StreamsToTheSseEndpoint) {
-    const auto req = f.build(protocol, {{"model", "m"}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "x"}}}}});
+    const auto req = f.build(
+        protocol, {{"model", "m"}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "x"}}}}});
     EXPECT_EQ(req.target(), "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
 }
 
 TEST_F(GeminiTest, CarriesToolCallsResultsAndThoughtSignatures) {
     const json in = {
         {"model", "m"},
-        {"tools", {{{"type", "function"}, {"function", {{"name", "lookup"}, {"parameters", {{"type", "object"}}}}}}}},
+        {"tools",
+         {{{"type", "function"}, {"function", {{"name", "lookup"}, {"parameters", {{"type", "object"}}}}}}}},
         {"tool_choice", {{"type", "function"}, {"function", {{"name", "lookup"}}}}},
         {"messages",
          {{{"role", "user"}, {"content", "Find it"}},
@@ -109,15 +113,17 @@ TEST_F(GeminiTest, MapsSafetyBlocksToContentFilter) {
     const json blocked = json::parse(protocol.translate_response(
         R"({"candidates":[{"content":{"parts":[]},"finishReason":"SAFETY"}],"usageMetadata":{}})", f.model));
     EXPECT_EQ(blocked["choices"][0]["finish_reason"], "content_filter");
-    const json prompt_blocked = json::parse(
-        protocol.translate_response(R"({"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{}})", f.model));
+    const json prompt_blocked = json::parse(protocol.translate_response(
+        R"({"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{}})", f.model));
     EXPECT_EQ(prompt_blocked["choices"][0]["finish_reason"], "content_filter");
 }
 
 TEST_F(GeminiTest, TranslatesAStreamAndEndsItAtTheEndOfTheBody) {
     const std::string sse =
-        R"(data: {"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}],"responseId":"r1","modelVersion":"gemini-2.5-flash"})" "\r\n\r\n"
-        R"(data: {"candidates":[{"content":{"parts":[{"text":"lo"}],"role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2}})" "\r\n\r\n";
+        R"(data: {"candidates":[{"content":{"parts":[{"text":"Hel"}],"role":"model"}}],"responseId":"r1","modelVersion":"gemini-2.5-flash"})"
+        "\r\n\r\n"
+        R"(data: {"candidates":[{"content":{"parts":[{"text":"lo"}],"role":"model"},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":3,"candidatesTokenCount":2}})"
+        "\r\n\r\n";
     bool finished = false;
     const auto payloads = f.stream(protocol, sse, true, &finished);
     EXPECT_TRUE(finished);
@@ -133,7 +139,10 @@ TEST_F(GeminiTest, TranslatesAStreamAndEndsItAtTheEndOfTheBody) {
 
 TEST_F(GeminiTest, AStreamWithoutFinishReasonWasCutShort) {
     bool finished = true;
-    f.stream(protocol, R"(data: {"candidates":[{"content":{"parts":[{"text":"Hel"}]}}]})" "\n\n", false, &finished);
+    f.stream(protocol,
+             R"(data: {"candidates":[{"content":{"parts":[{"text":"Hel"}]}}]})"
+             "\n\n",
+             false, &finished);
     EXPECT_FALSE(finished);
 }
 
@@ -143,9 +152,14 @@ TEST_F(GeminiTest, NormalisesErrors) {
     EXPECT_EQ(limited.status, 429u);
     EXPECT_EQ(limited.code, "rate_limit_exceeded");
     const auto too_long = protocol.translate_error(
-        400, R"({"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}})",
+        400,
+        R"({"error":{"code":400,"message":"The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).","status":"INVALID_ARGUMENT"}})",
         f.model);
     EXPECT_EQ(too_long.code, "context_length_exceeded");
-    EXPECT_EQ(protocol.translate_error(403, R"({"error":{"code":403,"message":"denied","status":"PERMISSION_DENIED"}})", f.model).status,
-              502u);
+    EXPECT_EQ(
+        protocol
+            .translate_error(403, R"({"error":{"code":403,"message":"denied","status":"PERMISSION_DENIED"}})",
+                             f.model)
+            .status,
+        502u);
 }

@@ -11,21 +11,25 @@ using nlohmann::json;
 TEST(OpenAiProtocol, ChangesOnlyTheModelName) {
     fixture::ProtocolFixture f{"openai", "/v1", "gpt-4o-2024-08-06"};
     const OpenAiProtocol protocol;
-    const std::string original = R"({"model":"public-model", "messages":[{"role":"user","content":"hi"}],"x":[1,2]})";
+    const std::string original =
+        R"({"model":"public-model", "messages":[{"role":"user","content":"hi"}],"x":[1,2]})";
     std::string body = original;
     openai::ChatRequest view;
     ASSERT_FALSE(openai::parse_chat_request(body, view));
     const auto req = protocol.build_request(view, body, f.model);
     EXPECT_EQ(req.target(), "/v1/chat/completions");
     EXPECT_EQ(req[http::bhttp::field::authorization], "Bearer secret-key");
-    EXPECT_EQ(req.body(), R"({"model":"gpt-4o-2024-08-06", "messages":[{"role":"user","content":"hi"}],"x":[1,2]})");
+    EXPECT_EQ(req.body(),
+              R"({"model":"gpt-4o-2024-08-06", "messages":[{"role":"user","content":"hi"}],"x":[1,2]})");
 }
 
 TEST(OpenAiProtocol, SpeaksAzureDeployments) {
     fixture::ProtocolFixture f{"azure", "/openai", "my-gpt4o-deployment"};
     const OpenAiProtocol protocol(OpenAiProtocol::Azure{"2024-10-21"});
-    const auto req = f.build(protocol, {{"model", "public-model"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}});
-    EXPECT_EQ(req.target(), "/openai/deployments/my-gpt4o-deployment/chat/completions?api-version=2024-10-21");
+    const auto req =
+        f.build(protocol, {{"model", "public-model"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}});
+    EXPECT_EQ(req.target(),
+              "/openai/deployments/my-gpt4o-deployment/chat/completions?api-version=2024-10-21");
     EXPECT_EQ(req["api-key"], "secret-key");
     EXPECT_EQ(req.find(http::bhttp::field::authorization), req.end());
 }
@@ -37,7 +41,9 @@ TEST(OpenAiProtocol, RelaysStreamEventsAndSeesTheEnd) {
     const auto payloads = f.stream(protocol, "data: {\"a\":1}\n\ndata: [DONE]\n\n", false, &finished);
     EXPECT_TRUE(finished);
     EXPECT_EQ(payloads, (std::vector<std::string>{"{\"a\":1}", "[DONE]"}));
-    EXPECT_FALSE(protocol.translate_error(400, R"({"error":{"code":"context_length_exceeded","message":"too long"}})", f.model)
+    EXPECT_FALSE(protocol
+                     .translate_error(
+                         400, R"({"error":{"code":"context_length_exceeded","message":"too long"}})", f.model)
                      .retryable());
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Shared set-up for the protocol tests: a provider and model to translate for, and helpers to run a request or a
-// recorded stream through a protocol.
+// Shared set-up for the protocol tests: a provider and model to translate for, and helpers to run a request
+// or a recorded stream through a protocol.
 
 #include <nlohmann/json.hpp>
 
@@ -15,7 +15,8 @@ struct ProtocolFixture {
     catalog::Provider provider;
     catalog::Model model;
 
-    ProtocolFixture(const std::string& kind, const std::string& base_path, const std::string& upstream_model) {
+    ProtocolFixture(const std::string& kind, const std::string& base_path,
+                    const std::string& upstream_model) {
         provider.name = kind + "-test";
         provider.kind = kind;
         provider.endpoint = {true, "api.example.com", 443, base_path};

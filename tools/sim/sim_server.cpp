@@ -25,6 +25,11 @@ awaitable<void> pause(int ms) {
     co_await timer.async_wait(with_ec(ec));
 }
 
+// The <model> of /_sim/models/<model> (it may hold slashes: "openai/gpt-oss-20b"); empty when missing.
+std::string control_model(const http::Request& req) {
+    return std::string(http::path_of(req.target()).substr(std::string_view("/_sim/models/").size()));
+}
+
 std::string next_id() {
     thread_local const unsigned prefix = std::random_device{}() & 0xFFFFFF;
     thread_local std::uint64_t counter = 0;
@@ -124,11 +129,11 @@ void SimServer::add_routes(http::Router& router) {
         co_await out.send(json_response(http::Status::ok, std::move(body)));
     });
     router.add_prefix(Verb::put, "/_sim/models/", [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
-        const std::string model(http::path_of(req.target()).substr(std::string_view("/_sim/models/").size()));
+        const std::string model = control_model(req);
         const json knobs = json::parse(req.body(), nullptr, false);
-        std::string error;
+        std::string error = model.empty() ? "expected /_sim/models/<model>" : "";
         try {
-            knobs_.set_model(model, knobs);
+            if (error.empty()) knobs_.set_model(model, knobs);
         } catch (const std::invalid_argument& e) {
             error = e.what();
         }
@@ -139,7 +144,13 @@ void SimServer::add_routes(http::Router& router) {
         co_await out.send(json_response(http::Status::ok, knobs_.snapshot()->of(model).to_json().dump()));
     });
     router.add_prefix(Verb::delete_, "/_sim/models/", [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
-        knobs_.reset_model(std::string(http::path_of(req.target()).substr(std::string_view("/_sim/models/").size())));
+        const std::string model = control_model(req);
+        if (model.empty()) {
+            co_await out.send(json_response(http::Status::bad_request,
+                                            openai_->error_body(400, "expected /_sim/models/<model>")));
+            co_return;
+        }
+        knobs_.reset_model(model);
         co_await out.send(json_response(http::Status::ok, R"({"reset":true})"));
     });
     router.add(Verb::post, "/_sim/reset", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
@@ -224,7 +235,9 @@ void SimServer::record(StatsShard& stats, const http::Request& request, std::str
     stats.requests_total.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(stats.mutex);
     auto it = stats.requests_by_model.find(model);
-    if (it == stats.requests_by_model.end()) it = stats.requests_by_model.emplace(std::string(model), 0).first;
+    if (it == stats.requests_by_model.end()) {
+        it = stats.requests_by_model.emplace(std::string(model), 0).first;
+    }
     ++it->second;
     StatsShard::LastRequest& last = stats.last;
     last.at = std::chrono::steady_clock::now();
@@ -266,6 +279,7 @@ awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect,
         stats.rate_limited.fetch_add(1, std::memory_order_relaxed);
         auto res = json_response(http::Status::too_many_requests, dialect.error_body(429, "simulated rate limit"));
         res.set(field::retry_after, "1");
+        res.set("x-sim-model", call.model);
         co_await out.send(std::move(res));
         co_return;
     }
@@ -274,6 +288,7 @@ awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect,
         auto res = json_response(static_cast<http::Status>(k.error_status),
                                  dialect.error_body(static_cast<unsigned>(k.error_status), "simulated failure"));
         if (k.error_status == 429 || k.error_status == 503) res.set(field::retry_after, "1");
+        res.set("x-sim-model", call.model);
         co_await out.send(std::move(res));
         co_return;
     }

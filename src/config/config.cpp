@@ -1,11 +1,11 @@
 // YAML → typed config. Every problem is collected with its file, line and YAML path, so one run of
-// --check-config shows them all. The schema is the code below: one read_* function per section, each naming the
-// keys it accepts; node_reader.hpp does the converting and the bookkeeping of problems.
+// --check-config shows them all. The schema is the code below: one read_* function per section, each naming
+// the keys it accepts; node_reader.hpp does the converting and the bookkeeping of problems.
 //
 // The main file may include a catalog (`catalog: models.yaml`), a file holding only a `models:` list. Catalog
-// models whose provider the main file does not declare are left out, and the main file's own models replace the
-// catalog's by id. The catalog's problems are reported at the main file's `catalog` line, each naming its own
-// file and line.
+// models whose provider the main file does not declare are left out, and the main file's own models replace
+// the catalog's by id. The catalog's problems are reported at the main file's `catalog` line, each naming its
+// own file and line.
 
 #include "gaterouter/config/config.hpp"
 
@@ -45,7 +45,8 @@ constexpr long long kMaxTokens = std::numeric_limits<std::uint32_t>::max();
 constexpr double kMaxPricePerMtok = 1e6;
 
 std::string format_problem(const std::string& file, const ConfigProblem& p) {
-    return file + ":" + std::to_string(p.line) + ": " + (p.path.empty() ? "(top)" : p.path) + ": " + p.message;
+    return file + ":" + std::to_string(p.line) + ": " + (p.path.empty() ? "(top)" : p.path) + ": " +
+           p.message;
 }
 
 // Remembers the names met in one list and reports any met again.
@@ -102,8 +103,9 @@ void read_listen(Reader& r, const Located& at, ServerConfig& out) {
     std::string host;
     std::uint16_t port = 0;
     if (!parse_listen(text, host, port)) {
-        r.problem(at, "expected \"ip:port\" with a port from 0 to 65535 (e.g. \"0.0.0.0:8080\" or \"[::1]:8080\"), "
-                      "got '" + text + "'");
+        const std::string expected =
+            "expected \"ip:port\" with a port from 0 to 65535 (e.g. \"0.0.0.0:8080\" or \"[::1]:8080\")";
+        r.problem(at, expected + ", got '" + text + "'");
         return;
     }
     out.listen_host = host;
@@ -111,8 +113,8 @@ void read_listen(Reader& r, const Located& at, ServerConfig& out) {
 }
 
 void read_server(Reader& r, const Located& at, ServerConfig& out) {
-    if (!r.map(at, {"listen", "workers", "max_header_bytes", "max_body_bytes", "idle_timeout_ms", "read_timeout_ms",
-                    "write_timeout_ms", "shutdown_grace_ms"})) {
+    if (!r.map(at, {"listen", "workers", "max_header_bytes", "max_body_bytes", "idle_timeout_ms",
+                    "read_timeout_ms", "write_timeout_ms", "shutdown_grace_ms"})) {
         return;
     }
     read_listen(r, at["listen"], out);
@@ -182,7 +184,8 @@ void read_api_key(Reader& r, const Located& provider, ProviderConfig& out) {
     const Located at = provider["api_key_env"];
     if (!r.read(at, out.api_key_env) || out.api_key_env.empty()) return;
     if (!is_env_var_name(out.api_key_env)) {
-        r.problem(at, "expected the name of an environment variable (letters, digits and _), not the key itself");
+        r.problem(at,
+                  "expected the name of an environment variable (letters, digits and _), not the key itself");
         return;
     }
     const char* key = std::getenv(out.api_key_env.c_str());
@@ -197,8 +200,8 @@ std::vector<ProviderConfig> read_providers(Reader& r, const Located& list) {
     std::vector<ProviderConfig> out;
     UniqueNames names("provider name");
     r.for_each_item(list, [&](const Located& at) {
-        if (!r.map(at, {"name", "kind", "base_url", "api_key_env", "api_key", "insecure_skip_verify", "headers",
-                        "api_version"})) {
+        if (!r.map(at, {"name", "kind", "base_url", "api_key_env", "api_key", "insecure_skip_verify",
+                        "headers", "api_version"})) {
             return;
         }
         ProviderConfig p;
@@ -207,7 +210,8 @@ std::vector<ProviderConfig> read_providers(Reader& r, const Located& list) {
         r.read_one_of(at["kind"], p.kind, kProviderKinds, "kind", Presence::required);
         BaseUrl url;
         if (r.read(at["base_url"], p.base_url, Presence::required) && !parse_base_url(p.base_url, url)) {
-            r.problem(at["base_url"], "expected an http:// or https:// URL with a host, got '" + p.base_url + "'");
+            r.problem(at["base_url"],
+                      "expected an http:// or https:// URL with a host, got '" + p.base_url + "'");
         }
         read_api_key(r, at, p);
         r.read(at["insecure_skip_verify"], p.insecure_skip_verify);
@@ -245,8 +249,7 @@ std::map<std::string, double> read_quality(Reader& r, const Located& at) {
     std::map<std::string, double> out;
     r.for_each_entry(at, [&](const std::string& task, const Located& value) {
         if (!detail::is_one_of(task, kTaskTypes)) {
-            r.problem(value, detail::unknown_name("task type", task, kTaskTypes) + " (known: " +
-                                 detail::joined(kTaskTypes) + ")");
+            r.problem(value, detail::unknown_choice("task type", task, kTaskTypes));
             return;
         }
         if (double prior = 0.0; r.read(value, prior, 0.0, 1.0)) out[task] = prior;
@@ -301,6 +304,10 @@ std::set<std::string> names_of(const Items& items, Name name) {
 
 std::set<std::string> ids_of(const std::vector<ModelEntry>& models) {
     return names_of(models, [](const ModelEntry& e) { return e.model.id; });
+}
+
+std::set<std::string> ids_of(const std::vector<ModelConfig>& models) {
+    return names_of(models, [](const ModelConfig& m) { return m.id; });
 }
 
 void check_providers_declared(Reader& r, const std::vector<ModelEntry>& models,
@@ -371,7 +378,12 @@ std::optional<Located> parse_yaml(Reader& r, const std::string& text) {
 std::vector<ModelEntry> read_catalog_file(Reader& r) {
     const std::optional<std::string> text = read_text(r, r.file());
     const std::optional<Located> root = text ? parse_yaml(r, *text) : std::nullopt;
-    if (!root || !r.map(*root, {"models"})) return {};
+    if (!root) return {};
+    if (!root->present()) {
+        r.problem(*root, "the file is empty: a catalog holds a models list");
+        return {};
+    }
+    if (!r.map(*root, {"models"}) || !r.require((*root)["models"])) return {};
     std::vector<ModelEntry> models = read_models(r, (*root)["models"]);
     check_fallbacks(r, models, ids_of(models));
     return models;
@@ -380,7 +392,7 @@ std::vector<ModelEntry> read_catalog_file(Reader& r) {
 std::vector<ModelEntry> read_catalog(Reader& r, const Located& at, const std::filesystem::path& base_dir,
                                      std::string& path_out) {
     std::string name;
-    if (!r.read(at, name)) return {};
+    if (!at.present() || !r.read(at, name, Presence::required)) return {};
     std::filesystem::path path = name;
     if (path.is_relative()) path = base_dir / path;
     path_out = path.string();
@@ -391,7 +403,8 @@ std::vector<ModelEntry> read_catalog(Reader& r, const Located& at, const std::fi
 }
 
 // The pool: the catalog's models that this file's providers serve and that it does not redefine, then this
-// file's own. Fallbacks to catalog models left out are dropped: the catalog lists more than one deployment uses.
+// file's own. Fallbacks to catalog models left out are dropped: the catalog lists more than one deployment
+// uses.
 std::vector<ModelConfig> pool_of(const std::vector<ModelEntry>& own, const std::vector<ModelEntry>& catalog,
                                  const std::set<std::string>& providers) {
     const auto own_ids = ids_of(own);
@@ -400,7 +413,7 @@ std::vector<ModelConfig> pool_of(const std::vector<ModelEntry>& own, const std::
         if (providers.contains(e.model.provider) && !own_ids.contains(e.model.id)) pool.push_back(e.model);
     }
     for (const auto& e : own) pool.push_back(e.model);
-    const auto ids = names_of(pool, [](const ModelConfig& m) { return m.id; });
+    const auto ids = ids_of(pool);
     for (auto& m : pool) std::erase_if(m.fallbacks, [&](const std::string& id) { return !ids.contains(id); });
     return pool;
 }
@@ -417,7 +430,8 @@ void read_config(Reader& r, const Located& root, const std::filesystem::path& ba
         r.problem(root, "the file is empty: it needs at least providers and models");
         return;
     }
-    if (!r.map(root, {"server", "upstream", "log", "routing", "providers", "models", "api_keys", "catalog"})) {
+    if (!r.map(root,
+               {"server", "upstream", "log", "routing", "providers", "models", "api_keys", "catalog"})) {
         return;
     }
     read_server(r, root["server"], config.server);
@@ -431,11 +445,17 @@ void read_config(Reader& r, const Located& root, const std::filesystem::path& ba
 
     const std::vector<ModelEntry> own = read_models(r, root["models"]);
     check_providers_declared(r, own, providers);
+    const std::size_t problems_before_catalog = r.problems().size();
     const std::vector<ModelEntry> catalog = read_catalog(r, root["catalog"], base_dir, config.catalog_path);
     config.models = pool_of(own, catalog, providers);
-    check_fallbacks(r, own, names_of(config.models, [](const ModelConfig& m) { return m.id; }));
+    check_fallbacks(r, own, ids_of(config.models));
+    // An empty pool is worth a word of its own unless a broken catalog already explains it.
     if (config.models.empty() && has_no_items(root["models"])) {
-        r.problem(root["models"], "no models: declare some under models, or include a catalog");
+        if (!root["catalog"].present()) {
+            r.problem(root["models"], "no models: declare some under models, or include a catalog");
+        } else if (r.problems().size() == problems_before_catalog) {
+            r.problem(root["models"], "no models: none declared here, and no catalog model's provider is");
+        }
     }
 
     config.api_keys = read_api_keys(r, root["api_keys"]);
@@ -456,7 +476,8 @@ Config load(const std::optional<std::string>& text, Reader& r, const std::filesy
 ConfigError::ConfigError(std::string file, std::vector<ConfigProblem> problems)
     : std::runtime_error([&] {
           std::string text;
-          for (const auto& p : problems) text.append(text.empty() ? "" : "\n").append(format_problem(file, p));
+          for (const auto& p : problems)
+              text.append(text.empty() ? "" : "\n").append(format_problem(file, p));
           return text;
       }()),
       problems_(std::move(problems)) {}

@@ -102,7 +102,9 @@ bool Reader::map(const Located& at, std::initializer_list<std::string_view> keys
     return at.present() && at.node().IsMap();
 }
 
-bool Reader::list(const Located& at) { return shape(at, YAML::NodeType::Sequence, "a list"); }
+bool Reader::list(const Located& at) {
+    return shape(at, YAML::NodeType::Sequence, "a list");
+}
 
 bool Reader::require(const Located& at) {
     if (at.present()) return true;
@@ -131,14 +133,15 @@ bool Reader::read(const Located& at, std::string& out, Presence presence) {
     return true;
 }
 
-void Reader::read(const Located& at, bool& out) {
+bool Reader::read(const Located& at, bool& out) {
     const std::optional<std::string> text = scalar(at, "true or false", true);
-    if (!text) return;
-    if (*text == "true" || *text == "false") {
-        out = *text == "true";
-    } else {
+    if (!text) return false;
+    if (*text != "true" && *text != "false") {
         problem(at, "expected true or false, got '" + *text + "'");
+        return false;
     }
+    out = *text == "true";
+    return true;
 }
 
 std::optional<long long> Reader::integer(const Located& at, long long min, long long max) {
@@ -174,8 +177,10 @@ bool Reader::read(const Located& at, double& out, double min, double max) {
     return true;
 }
 
-void Reader::read(const Located& at, Millis& out) {
-    if (const std::optional<long long> ms = integer(at, 1, kMaxMillis)) out = Millis{*ms};
+bool Reader::read(const Located& at, Millis& out) {
+    const std::optional<long long> ms = integer(at, 1, kMaxMillis);
+    if (ms) out = Millis{*ms};
+    return ms.has_value();
 }
 
 }  // namespace gaterouter::config::detail

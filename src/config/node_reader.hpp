@@ -1,7 +1,7 @@
 #pragma once
 // Reading YAML into typed values without stopping at the first mistake: every read that finds something wrong
-// records a problem (YAML path, line, message) and carries on, so one pass reports everything wrong with a file.
-// Private to the config area.
+// records a problem (YAML path, line, message) and carries on, so one pass reports everything wrong with a
+// file. Private to the config area.
 
 #include <yaml-cpp/yaml.h>
 
@@ -60,6 +60,12 @@ std::string joined(const Names& names) {
     std::string out;
     for (std::string_view name : names) out.append(out.empty() ? "" : ", ").append(name);
     return out;
+}
+
+// The same, listing what is accepted: "unknown kind 'smoke' (known: openai, anthropic)".
+template <class Names>
+std::string unknown_choice(std::string_view what, std::string_view value, const Names& names) {
+    return unknown_name(what, value, names) + " (known: " + joined(names) + ")";
 }
 
 // A node and where it is: its YAML path ("providers[1].base_url") and 1-based line. An absent child keeps its
@@ -133,17 +139,18 @@ class Reader {
         }
     }
 
-    // Scalars. An absent value leaves `out` as it was (the struct's default); a bad one is a problem. Numbers
-    // and booleans must be plain YAML scalars: a quoted "3" is a string.
+    // Scalars: true when a value was stored in `out`. An absent value leaves `out` as it was (the struct's
+    // default); a bad one is a problem. Numbers and booleans must be plain YAML scalars: "3" is a string.
     bool read(const Located& at, std::string& out, Presence presence = Presence::optional);
-    void read(const Located& at, bool& out);
+    bool read(const Located& at, bool& out);
     bool read(const Located& at, double& out, double min, double max);
-    void read(const Located& at, Millis& out);  // a positive number of milliseconds
+    bool read(const Located& at, Millis& out);  // a positive number of milliseconds
 
     template <std::integral Int>
-        requires(!std::same_as<Int, bool>)
-    void read(const Located& at, Int& out, long long min, long long max) {
-        if (const std::optional<long long> n = integer(at, min, max)) out = static_cast<Int>(*n);
+    bool read(const Located& at, Int& out, long long min, long long max) {
+        const std::optional<long long> n = integer(at, min, max);
+        if (n) out = static_cast<Int>(*n);
+        return n.has_value();
     }
 
     // A string that must be one of `names` (`what` names it in the message).
@@ -153,7 +160,7 @@ class Reader {
         std::string value;
         if (!read(at, value, presence)) return false;
         if (!is_one_of(value, names)) {
-            problem(at, unknown_name(what, value, names) + " (known: " + joined(names) + ")");
+            problem(at, unknown_choice(what, value, names));
             return false;
         }
         out = std::move(value);

@@ -43,8 +43,8 @@ std::string listed(const std::vector<ConfigProblem>& problems) {
             return ::testing::AssertionSuccess();
         }
     }
-    return ::testing::AssertionFailure() << "no problem at line " << line << ", " << path << " saying '" << words
-                                         << "' among:" << listed(problems);
+    return ::testing::AssertionFailure() << "no problem at line " << line << ", " << path << " saying '"
+                                         << words << "' among:" << listed(problems);
 }
 
 // Sets an environment variable for the life of one test.
@@ -79,8 +79,8 @@ upstream:
   pool_idle_ttl_ms: 290
   dns_ttl_ms: 300
 log: {level: debug, access_log: false}
-routing: {max_attempts: 2, breaker: {consecutive_failures: 3, error_rate: 0.25, min_requests: 4, window_ms: 500,
-                                     cooldown_ms: 700, half_open_probes: 1}}
+routing: {max_attempts: 2, breaker: {consecutive_failures: 3, error_rate: 0.25, min_requests: 4,
+          window_ms: 500, cooldown_ms: 700, half_open_probes: 1}}
 providers:
   - name: p1
     kind: openai
@@ -204,15 +204,17 @@ TEST(Config, NullValuesKeepTheirDefaults) {
 
 TEST(Config, ReadsListenAddresses) {
     const auto listen = [](const std::string& value) {
-        return load_config_text("server: {listen: \"" + value + "\"}\n" + kProvidersAndModels, "t.yaml").server;
+        return load_config_text("server: {listen: \"" + value + "\"}\n" + kProvidersAndModels, "t.yaml")
+            .server;
     };
     EXPECT_EQ(listen("127.0.0.1:0").listen_port, 0);
     EXPECT_EQ(listen("0.0.0.0:65535").listen_port, 65535);
     EXPECT_EQ(listen("[::1]:8080").listen_host, "::1");
     EXPECT_EQ(listen("[::]:1").listen_host, "::");
-    for (const char* bad : {"8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:8x",
-                            "localhost:8080", ":8080", "::1:8080", "[::1]", "[::1]8080"}) {
-        const auto ps = problems_of("server:\n  listen: \"" + std::string(bad) + "\"\n" + kProvidersAndModels);
+    for (const char* bad : {"8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+                            "127.0.0.1:8x", "localhost:8080", ":8080", "::1:8080", "[::1]", "[::1]8080"}) {
+        const auto ps =
+            problems_of("server:\n  listen: \"" + std::string(bad) + "\"\n" + kProvidersAndModels);
         EXPECT_TRUE(has_problem(ps, 2, "server.listen", "port from 0 to 65535")) << bad;
         EXPECT_EQ(ps.size(), 1u) << bad;
     }
@@ -246,7 +248,7 @@ TEST(Config, RefusesUnknownKeysAndSuggestsTheClosest) {
   foo: 1
 upstreem: {}
 log: {Level: info}
-providers: [{name: p, kind: openai, base_url: 'http://h', api_key_envv: X}]
+providers: [{name: p, kind: openai, knid: x, base_url: 'http://h', api_key_envv: X}]
 models: [{id: m, provider: p, contex_window: 5}]
 )");
     EXPECT_TRUE(has_problem(ps, 2, "server.listne", "unknown key 'listne', did you mean 'listen'?"));
@@ -255,8 +257,9 @@ models: [{id: m, provider: p, contex_window: 5}]
     EXPECT_TRUE(has_problem(ps, 5, "upstreem", "did you mean 'upstream'?"));
     EXPECT_TRUE(has_problem(ps, 6, "log.Level", "did you mean 'level'?"));
     EXPECT_TRUE(has_problem(ps, 7, "providers[0].api_key_envv", "did you mean 'api_key_env'?"));
+    EXPECT_TRUE(has_problem(ps, 7, "providers[0].knid", "did you mean 'kind'?"));  // a swap is one typo
     EXPECT_TRUE(has_problem(ps, 8, "models[0].contex_window", "did you mean 'context_window'?"));
-    ASSERT_EQ(ps.size(), 7u) << listed(ps);
+    ASSERT_EQ(ps.size(), 8u) << listed(ps);
     EXPECT_EQ(ps[2].message, "unknown key 'foo'");  // nothing close: no guess
 }
 
@@ -287,12 +290,14 @@ api_keys: {name: k}
     EXPECT_TRUE(has_problem(ps, 3, "server.max_body_bytes", "must be between 1 and"));
     EXPECT_TRUE(has_problem(ps, 4, "server.idle_timeout_ms", "must be between 1 and 86400000, got 0"));
     EXPECT_TRUE(has_problem(ps, 5, "server.read_timeout_ms", "got -5"));
-    EXPECT_TRUE(has_problem(ps, 6, "server.write_timeout_ms", "expected an integer, got the string \"3000\""));
+    EXPECT_TRUE(
+        has_problem(ps, 6, "server.write_timeout_ms", "expected an integer, got the string \"3000\""));
     EXPECT_TRUE(has_problem(ps, 7, "server.max_header_bytes", "expected an integer, got '1.5'"));
     EXPECT_TRUE(has_problem(ps, 8, "log.access_log", "expected true or false, got 'yes'"));
     EXPECT_TRUE(has_problem(ps, 9, "upstream", "expected a mapping of keys to values, got a list"));
     EXPECT_TRUE(has_problem(ps, 10, "routing.breaker.error_rate", "must be between 0.01 and 1, got 2"));
-    EXPECT_TRUE(has_problem(ps, 12, "providers[0].headers", "expected a mapping of keys to values, got a list"));
+    EXPECT_TRUE(
+        has_problem(ps, 12, "providers[0].headers", "expected a mapping of keys to values, got a list"));
     EXPECT_TRUE(has_problem(ps, 12, "providers[0].insecure_skip_verify", "expected true or false, got '1'"));
     EXPECT_TRUE(has_problem(ps, 14, "models[0].input_price_per_mtok", "must be between 0 and"));
     EXPECT_TRUE(has_problem(ps, 14, "models[0].context_window", "expected an integer, got 'big'"));
@@ -331,7 +336,7 @@ api_keys:
 TEST(Config, RequiresAProviderAndAModel) {
     const auto none = problems_of("log: {level: info}\n");
     EXPECT_TRUE(has_problem(none, 1, "providers", "no providers"));
-    EXPECT_TRUE(has_problem(none, 1, "models", "no models"));
+    EXPECT_TRUE(has_problem(none, 1, "models", "no models: declare some under models, or include a catalog"));
     EXPECT_EQ(none.size(), 2u) << listed(none);
 
     const auto empty = problems_of("providers: []\nmodels: []\n");
@@ -348,7 +353,8 @@ TEST(Config, RefusesUnknownProviderKinds) {
   - {name: b, kind: opneai, base_url: 'http://h'}
 models: [{id: m, provider: a}]
 )");
-    EXPECT_TRUE(has_problem(ps, 2, "providers[0].kind", "unknown kind 'smoke' (known: openai, azure, anthropic, gemini)"));
+    EXPECT_TRUE(has_problem(ps, 2, "providers[0].kind",
+                            "unknown kind 'smoke' (known: openai, azure, anthropic, gemini)"));
     EXPECT_TRUE(has_problem(ps, 3, "providers[1].kind", "unknown kind 'opneai', did you mean 'openai'?"));
     EXPECT_EQ(ps.size(), 2u) << listed(ps);
     for (const char* kind : {"openai", "azure", "anthropic", "gemini"}) {
@@ -376,15 +382,17 @@ models: [{id: m, provider: e}]
 }
 
 TEST(Config, ResolvesProviderKeysFromTheEnvironment) {
-    const std::string yaml = "models: [{id: m, provider: p}]\n"
-                             "providers:\n"
-                             "  - name: p\n"
-                             "    kind: openai\n"
-                             "    base_url: 'http://h'\n"
-                             "    api_key_env: GR_TEST_KEY\n";
+    const std::string yaml =
+        "models: [{id: m, provider: p}]\n"
+        "providers:\n"
+        "  - name: p\n"
+        "    kind: openai\n"
+        "    base_url: 'http://h'\n"
+        "    api_key_env: GR_TEST_KEY\n";
     unsetenv("GR_TEST_KEY");
     const auto ps = problems_of(yaml);
-    EXPECT_TRUE(has_problem(ps, 6, "providers[0].api_key_env", "environment variable GR_TEST_KEY is not set"));
+    EXPECT_TRUE(
+        has_problem(ps, 6, "providers[0].api_key_env", "environment variable GR_TEST_KEY is not set"));
     EXPECT_EQ(ps.size(), 1u) << listed(ps);
     {
         const ScopedEnv empty("GR_TEST_KEY", "");
@@ -440,17 +448,24 @@ models:
     provider: ghost
 )");
     EXPECT_TRUE(has_problem(ps, 6, "models[1].provider", "unknown provider 'opena', did you mean 'openai'?"));
-    EXPECT_TRUE(has_problem(ps, 8, "models[2].provider", "unknown provider 'ghost' (not declared under providers)"));
+    EXPECT_TRUE(
+        has_problem(ps, 8, "models[2].provider", "unknown provider 'ghost' (not declared under providers)"));
     EXPECT_EQ(ps.size(), 2u) << listed(ps);
 }
 
 TEST(Config, ChecksApiKeyHashes) {
     const std::string upper = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
-    const auto ps = problems_of("api_keys:\n"
-                                "  - {name: short, sha256: abc123}\n"
-                                "  - {name: upper, sha256: " + upper + "}\n"
-                                "  - {name: other, sha256: " + std::string(63, 'a') + "g}\n"
-                                "  - {name: good, sha256: " + kSha + "}\n" + kProvidersAndModels);
+    const auto ps = problems_of(
+        "api_keys:\n"
+        "  - {name: short, sha256: abc123}\n"
+        "  - {name: upper, sha256: " +
+        upper +
+        "}\n"
+        "  - {name: other, sha256: " +
+        std::string(63, 'a') +
+        "g}\n"
+        "  - {name: good, sha256: " +
+        kSha + "}\n" + kProvidersAndModels);
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].sha256", "expected 64 lower-case hex digits"));
     EXPECT_TRUE(has_problem(ps, 3, "api_keys[1].sha256", "expected 64 lower-case hex digits"));
     EXPECT_TRUE(has_problem(ps, 4, "api_keys[2].sha256", "expected 64 lower-case hex digits"));
@@ -467,7 +482,8 @@ models:
       cod: 0.5
       math: 1.5
 )");
-    EXPECT_TRUE(has_problem(ps, 5, "models[0].capabilities[1]", "unknown capability 'vison', did you mean 'vision'?"));
+    EXPECT_TRUE(has_problem(ps, 5, "models[0].capabilities[1]",
+                            "unknown capability 'vison', did you mean 'vision'?"));
     EXPECT_TRUE(has_problem(ps, 7, "models[0].quality.cod", "unknown task type 'cod', did you mean 'code'?"));
     EXPECT_TRUE(has_problem(ps, 8, "models[0].quality.math", "must be between 0 and 1, got 1.5"));
     EXPECT_EQ(ps.size(), 3u) << listed(ps);
@@ -523,7 +539,8 @@ models:
         std::size_t i = 0;
         for (; std::getline(lines, line); ++i) {
             ASSERT_LT(i, ps.size());
-            EXPECT_EQ(line, "all.yaml:" + std::to_string(ps[i].line) + ": " + ps[i].path + ": " + ps[i].message);
+            EXPECT_EQ(line,
+                      "all.yaml:" + std::to_string(ps[i].line) + ": " + ps[i].path + ": " + ps[i].message);
             if (i > 0) {
                 EXPECT_LE(ps[i - 1].line, ps[i].line);
             }
@@ -556,9 +573,10 @@ TEST(Config, ReportsAnUnreadableFileAsOneProblem) {
 class ConfigFiles : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("gaterouter_config_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ =
+            std::filesystem::temp_directory_path() /
+            ("gaterouter_config_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::create_directories(dir_);
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -622,8 +640,29 @@ TEST_F(ConfigFiles, ReportsCatalogProblemsAtTheCatalogKey) {
         EXPECT_TRUE(has_problem(ps, 2, "catalog", catalog + ":3: models[1].colour: unknown key 'colour'"));
         EXPECT_EQ(ps.size(), 3u) << listed(ps);
     }
-    const auto missing = problems_of(kProvidersAndModels + "catalog: /nonexistent/models.yaml\n");
-    EXPECT_TRUE(has_problem(missing, 3, "catalog", "/nonexistent/models.yaml:0: (top): cannot open the file"));
+    // A catalog that cannot be read is one problem; the empty pool it leaves needs no second one.
+    const auto missing = problems_of(
+        "providers: [{name: p, kind: openai, base_url: 'http://h'}]\n"
+        "catalog: /nonexistent/models.yaml\n");
+    EXPECT_TRUE(
+        has_problem(missing, 2, "catalog", "/nonexistent/models.yaml:0: (top): cannot open the file"));
+    EXPECT_EQ(missing.size(), 1u) << listed(missing);
+    EXPECT_TRUE(
+        has_problem(problems_of(kProvidersAndModels + "catalog: ''\n"), 3, "catalog", "must not be empty"));
+}
+
+TEST_F(ConfigFiles, SaysSoWhenNoCatalogModelHasADeclaredProvider) {
+    write("models.yaml", "models: [{id: a, provider: elsewhere}]\n");
+    const std::string main = write("main.yaml",
+                                   "providers: [{name: p, kind: openai, base_url: 'http://h'}]\n"
+                                   "catalog: models.yaml\n");
+    try {
+        load_config_file(main);
+        FAIL() << "expected a ConfigError";
+    } catch (const ConfigError& e) {
+        ASSERT_EQ(e.problems().size(), 1u) << e.what();
+        EXPECT_TRUE(has_problem(e.problems(), 1, "models", "no catalog model's provider is"));
+    }
 }
 
 TEST(Config, TheShippedFilesAreValid) {

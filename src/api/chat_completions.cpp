@@ -1,5 +1,6 @@
 #include "gaterouter/api/chat_completions.hpp"
 
+#include "gaterouter/classify/request_text.hpp"
 #include "gaterouter/http/sse.hpp"
 
 namespace gaterouter::api {
@@ -46,6 +47,11 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         co_return;
     }
     scope.set_model(chat.model);
+    if (services_.classifier) {
+        thread_local std::string text;  // the classifier's input, reused from request to request
+        const classify::Classification c = services_.classifier->classify(classify::classifier_input(chat, text));
+        scope.set_task(classify::task_name(c.task), classify::weight_name(c.weight));
+    }
     const catalog::Model* model = services_.catalog->find_model(chat.model);
     if (model == nullptr) {
         co_await scope.fail(openai::model_not_found(chat.model));

@@ -31,6 +31,7 @@ RequestScope::~RequestScope() {
     r.bytes_in = bytes_in_;
     r.bytes_out = out_.bytes_sent();
     r.error_code = error_code_;
+    r.task = task_;
     log_.write(r);
 }
 

@@ -68,6 +68,10 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
         b.consecutive_failures, b.error_rate, b.min_requests, b.window, b.cooldown, b.half_open_probes};
     s.deployments = std::make_shared<const route::Deployments>(*s.catalog, breaker, state_->clock);
     s.max_attempts = config_.routing.max_attempts;
+    if (!config_.routing.classifier_model.empty()) {
+        s.classifier = std::make_shared<const classify::TaskClassifier>(
+            classify::TaskClassifier::load(config_.routing.classifier_model));
+    }
     s.access_log = std::make_shared<const obs::AccessLog>(config_.log.access_log);
     s.max_body_bytes = config_.server.max_body_bytes;
     const auto& u = config_.upstream;

@@ -1,32 +1,53 @@
 #include "gaterouter/classify/features.hpp"
 
+#include "cue_lexicon.hpp"
+
 #include <algorithm>
-#include <bit>
+#include <array>
 #include <cmath>
+#include <string_view>
 
 // One pass over the text's code points feeds two streams at once:
 //  - the character stream: lower-cased, digits folded to '0', whitespace runs folded to one space, with a space
 //    at each end; every 3 and 4 consecutive characters of it make a feature;
 //  - the word stream: runs of letters, digits and '_' (an ideograph or kana is a word by itself); every word and
-//    every pair of consecutive words make a feature.
-// Features are hashed (FNV-1a over code points, one seed per kind, so "ab" the word and "ab" the characters land
-// apart) and counted in a small open-addressing table that is cleared slot by slot after use, never wholesale.
+//    every pair of consecutive words make a feature; so do the first two words of the text and of each sentence
+//    (as "lead" words, hashed apart), and a word found in the cue lexicon adds its task's cue feature.
+// Features inside quotation marks ("", “”, «», 「」) are weighted down, and make no lead words.
+// Features are hashed (FNV-1a over code points, with one seed for character n-grams, rolled along the stream,
+// and others for words and word pairs, so that "ab" the word and "ab" the characters land apart) and counted in a
+// direct-indexed table of byte counters, one per bucket, which is cleared bucket by bucket after use. Counting is
+// branch-free: the bucket is always written to the first-seen list, which only advances for a new bucket.
 // Counts become values by a square root (a word said ten times is not ten times the evidence), then the vector is
 // L2-normalised so that long and short prompts score on the same scale.
 
 namespace gaterouter::classify {
 namespace {
 
-constexpr std::uint32_t kSlotBits = 15;
-constexpr std::uint32_t kSlots = 1u << kSlotBits;
-// Distinct features kept per prompt: the read budget yields fewer than this for ordinary text; a hostile one is
-// cut here so the table never fills past ~40%.
-constexpr std::size_t kMaxDistinct = 13'000;
-constexpr std::uint32_t kEmpty = UINT32_MAX;
+// Every character read adds at most two buckets (its 3- and 4-gram) and every word three (itself, the pair it
+// ends and a lead word); cues add at most kCueCount buckets in all; three separators join the stream. This bounds
+// the distinct buckets of one text.
+constexpr std::size_t kMaxDistinct = 5 * (kFeatureHeadBytes + kFeatureTailBytes + 3) + kCueCount;
 
+// Each counted bucket remembers, above its 18 bits, the kind of feature that first filled it, and whether that
+// was inside quotation marks; its value is scaled by the kind's weight (tuned on the held-out split).
+constexpr std::uint32_t kGram3Kind = 0u << 24, kGram4Kind = 1u << 24, kWordKind = 2u << 24, kPairKind = 3u << 24,
+                        kLeadKind = 4u << 24, kCueKind = 5u << 24, kQuotedKind = 8u << 24;
+// Quoted text is mostly the material to work on ("Translate: "...""), not the request: it says little of the task.
+constexpr float kQuotedWeight = 0.15f;
+// A cue stands for a whole family of words across languages: it weighs as much as many n-grams.
+constexpr float kCueWeight = 6.0f;
+constexpr std::array<float, 16> kKindWeight = {
+    1, 1, 1, 1, 1, kCueWeight, 0, 0,
+    kQuotedWeight, kQuotedWeight, kQuotedWeight, kQuotedWeight, kQuotedWeight, kQuotedWeight * kCueWeight, 0, 0,
+};
+constexpr std::uint64_t kSeedCue = 0x5851f42d4c957f2dULL;
+constexpr std::uint64_t kSeedCjkPair = 0x14057b7ef767814fULL;
+constexpr std::size_t kCuePrefix = 6;
+constexpr std::uint64_t kSeedLead = 0x7f4a7c159e3779b9ULL;
+constexpr int kLeadWords = 2;  // lead words per sentence
 constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
-constexpr std::uint64_t kSeedChar3 = 0xcbf29ce484222325ULL;
-constexpr std::uint64_t kSeedChar4 = 0x84222325cbf29ce4ULL;
+constexpr std::uint64_t kSeedChar = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t kSeedWord = 0x9ae16a3b2f90404fULL;
 constexpr std::uint64_t kSeedBigram = 0xc3a5c85c97cb3127ULL;
 
@@ -98,45 +119,130 @@ bool is_word_char(char32_t c) {
     return true;
 }
 
+// ASCII, by table: lower case, digits folded to '0', whitespace to ' '.
+struct AsciiClass {
+    char32_t normalised;
+    bool word;
+};
+const std::array<AsciiClass, 128> kAscii = [] {
+    std::array<AsciiClass, 128> t{};
+    for (char32_t c = 0; c < 128; ++c) {
+        char32_t n = to_lower(c);
+        if (n >= '0' && n <= '9') n = '0';
+        if (is_space(n)) n = ' ';
+        t[c] = {n, is_word_char(n)};
+    }
+    return t;
+}();
+
+// sqrt(count) for the byte counters.
+const std::array<float, 256> kSqrt = [] {
+    std::array<float, 256> t{};
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = std::sqrt(static_cast<float>(i));
+    return t;
+}();
+
+// The cue lexicon, hashed the way the scan hashes words: a Latin, Greek or Cyrillic term by its first kCuePrefix
+// characters (all of it if shorter), a Chinese or Japanese one by its character or its first two.
+class CueTable {
+public:
+    CueTable() {
+        for (const CueTerms& entry : cue_lexicon()) {
+            std::string_view terms = entry.terms;
+            while (!terms.empty()) {
+                const std::size_t space = terms.find(' ');
+                insert(key_of(terms.substr(0, space)), static_cast<std::uint16_t>(1u << static_cast<int>(entry.cue)));
+                terms = space == std::string_view::npos ? std::string_view{} : terms.substr(space + 1);
+            }
+        }
+    }
+
+    // The cues (one bit each) of a word's key; 0 for none. Most words are turned away by the filter alone.
+    std::uint16_t find(std::uint64_t key) const {
+        if (((filter_[(key >> 52) & 63] >> ((key >> 46) & 63)) & 1) == 0) return 0;
+        for (std::size_t slot = key & (kSize - 1);; slot = (slot + 1) & (kSize - 1)) {
+            if (keys_[slot] == key) return cues_[slot];
+            if (keys_[slot] == 0) return 0;
+        }
+    }
+
+    static std::uint64_t pair_key(char32_t first, char32_t second) {
+        return fnv(fnv(kSeedCjkPair, first), second);
+    }
+
+private:
+    static constexpr std::size_t kSize = 2048;
+
+    static std::uint64_t key_of(std::string_view term) {
+        const auto* p = reinterpret_cast<const unsigned char*>(term.data());
+        const auto* end = p + term.size();
+        const char32_t first = decode_utf8(p, end);
+        if (is_cjk(first)) return p < end ? pair_key(first, decode_utf8(p, end)) : fnv(kSeedWord, first);
+        std::uint64_t h = fnv(kSeedWord, first);
+        for (std::size_t n = 1; n < kCuePrefix && p < end; ++n) h = fnv(h, decode_utf8(p, end));
+        return h;
+    }
+
+    void insert(std::uint64_t key, std::uint16_t cues) {
+        filter_[(key >> 52) & 63] |= std::uint64_t{1} << ((key >> 46) & 63);
+        std::size_t slot = key & (kSize - 1);
+        while (keys_[slot] != 0 && keys_[slot] != key) slot = (slot + 1) & (kSize - 1);
+        keys_[slot] = key;
+        cues_[slot] |= cues;
+    }
+
+    std::array<std::uint64_t, 64> filter_{};
+    std::array<std::uint64_t, kSize> keys_{};
+    std::array<std::uint16_t, kSize> cues_{};
+};
+
+const CueTable kCueTable;
+
 }  // namespace
 
-FeatureExtractor::FeatureExtractor() : slots_(kSlots, Slot{kEmpty, 0}) {
-    used_.reserve(kMaxDistinct);
-    features_.reserve(kMaxDistinct);
-}
-
-void FeatureExtractor::add(std::uint64_t hash, float weight) {
-    // Multiplicative hashing keeps the well-mixed high bits; FNV's low bits alone are weak.
-    const auto bucket = static_cast<std::uint32_t>((hash * 0x9E3779B97F4A7C15ULL) >> (64 - kFeatureBits));
-    std::uint32_t slot = (bucket * 2654435761u) >> (32 - kSlotBits);
-    for (;;) {
-        Slot& s = slots_[slot];
-        if (s.bucket == bucket) {
-            s.weight += weight;
-            return;
-        }
-        if (s.bucket == kEmpty) {
-            if (used_.size() >= kMaxDistinct) return;
-            s = {bucket, weight};
-            used_.push_back(slot);
-            return;
-        }
-        slot = (slot + 1) & (kSlots - 1);
+void FeatureExtractor::add_cues(std::uint16_t cues) {
+    for (int cue = 0; cues != 0; ++cue, cues >>= 1) {
+        if (cues & 1) add(fnv(kSeedCue, static_cast<std::uint64_t>(cue)), kCueKind);
     }
 }
 
+FeatureExtractor::FeatureExtractor() : counts_(kFeatureBuckets, Count{0}), used_(kMaxDistinct + 1, 0) {
+    features_.reserve(kMaxDistinct);
+}
+
+void FeatureExtractor::add(std::uint64_t hash, std::uint32_t kind) {
+    // Multiplicative hashing keeps the well-mixed high bits; FNV's low bits alone are weak.
+    const auto bucket = static_cast<std::uint32_t>((hash * 0x9E3779B97F4A7C15ULL) >> (64 - kFeatureBits));
+    const auto count = static_cast<std::uint8_t>(counts_[bucket]);
+    used_[used_count_] = bucket | kind | (quoted_ ? kQuotedKind : 0);
+    used_count_ += count == 0;
+    counts_[bucket] = static_cast<Count>(count + (count < 255));
+}
+
 void FeatureExtractor::push_char(char32_t c) {
-    if (c == ' ' && ring_len_ > 0 && ring_[3] == ' ') return;
-    ring_[0] = ring_[1], ring_[1] = ring_[2], ring_[2] = ring_[3], ring_[3] = c;
-    if (ring_len_ < 4) ++ring_len_;
-    if (ring_len_ >= 3) add(fnv(fnv(fnv(kSeedChar3, ring_[1]), ring_[2]), ring_[3]), 1.0f);
-    if (ring_len_ == 4) add(fnv(fnv(fnv(fnv(kSeedChar4, ring_[0]), ring_[1]), ring_[2]), ring_[3]), 1.0f);
+    if (c == ' ') {
+        if (last_was_space_) return;
+        last_was_space_ = true;
+    } else {
+        last_was_space_ = false;
+    }
+    if (stream_len_ >= 3) add(fnv(gram3_, c), kGram4Kind);
+    if (stream_len_ >= 2) add(fnv(gram2_, c), kGram3Kind);
+    gram3_ = fnv(gram2_, c);
+    gram2_ = fnv(gram1_, c);
+    gram1_ = fnv(kSeedChar, c);
+    ++stream_len_;
 }
 
 void FeatureExtractor::end_word() {
     if (word_len_ == 0) return;
-    add(word_hash_, 1.0f);
-    if (have_prev_word_) add(fnv(fnv(kSeedBigram, prev_word_hash_), word_hash_), 1.0f);
+    add(word_hash_, kWordKind);
+    if (const std::uint16_t cues = kCueTable.find(word_len_ <= kCuePrefix ? word_hash_ : prefix_hash_)) add_cues(cues);
+    if (lead_left_ > 0 && !quoted_) {
+        add(fnv(kSeedLead, word_hash_), kLeadKind);
+        --lead_left_;
+    }
+    if (have_prev_word_) add(fnv(fnv(kSeedBigram, prev_word_hash_), word_hash_), kPairKind);
     prev_word_hash_ = word_hash_;
     have_prev_word_ = true;
     word_hash_ = kSeedWord;
@@ -148,34 +254,62 @@ void FeatureExtractor::scan(std::string_view segment) {
     const auto* p = reinterpret_cast<const unsigned char*>(segment.data());
     const auto* end = p + segment.size();
     while (p < end) {
-        char32_t c = to_lower(decode_utf8(p, end));
-        if (is_space(c)) {
+        char32_t c;
+        bool word;
+        if (*p < 0x80) {
+            const unsigned char b = *p++;
+            const AsciiClass& a = kAscii[b];
+            c = a.normalised;
+            word = a.word;
+            if (b == '"') quoted_ = !quoted_;
+            if (b == '.' || b == '?' || b == '!' || b == '\n') lead_left_ = kLeadWords;
+        } else {
+            c = to_lower(decode_utf8(p, end));
+            if (c == 0x201C) quoted_ = !quoted_;
+            if (c == 0xAB || c == 0x300C || c == 0x300E || c == 0x201E) quoted_ = true;
+            if (c == 0xBB || c == 0x300D || c == 0x300F || c == 0x201D) quoted_ = false;
+            if (c == 0x3002 || c == 0xFF1F || c == 0xFF01) lead_left_ = kLeadWords;
+            if (is_space(c)) c = ' ';
+            word = is_word_char(c);
+        }
+        if (c == ' ') {
             end_word();
             push_char(' ');
+            prev_cjk_ = 0;
             continue;
         }
-        if (c >= '0' && c <= '9') c = '0';
         push_char(c);
-        if (!is_word_char(c)) {
+        if (!word) {
             end_word();
-        } else if (is_cjk(c)) {
+            prev_cjk_ = 0;
+        } else if (c >= 0x3040 && is_cjk(c)) {
             end_word();
             word_hash_ = fnv(kSeedWord, c);
             word_len_ = 1;
             end_word();
+            if (prev_cjk_ != 0) {
+                if (const std::uint16_t cues = kCueTable.find(CueTable::pair_key(prev_cjk_, c))) add_cues(cues);
+            }
+            prev_cjk_ = c;
         } else {
             word_hash_ = fnv(word_hash_, c);
-            ++word_len_;
+            if (++word_len_ == kCuePrefix) prefix_hash_ = word_hash_;
+            prev_cjk_ = 0;
         }
     }
 }
 
 std::span<const Feature> FeatureExtractor::extract(std::string_view text) {
     bytes_read_ = 0;
-    ring_len_ = 0;
+    used_count_ = 0;
+    stream_len_ = 0;
+    last_was_space_ = false;
     word_hash_ = kSeedWord;
     word_len_ = 0;
     have_prev_word_ = false;
+    quoted_ = false;
+    lead_left_ = kLeadWords;
+    prev_cjk_ = 0;
 
     push_char(' ');
     if (text.size() <= kFeatureHeadBytes + kFeatureTailBytes) {
@@ -194,16 +328,20 @@ std::span<const Feature> FeatureExtractor::extract(std::string_view text) {
     end_word();
     push_char(' ');
 
+    features_.resize(used_count_);
+    Feature* out = features_.data();
+    Count* counts = counts_.data();
     float sum = 0;
-    for (const std::uint32_t slot : used_) sum += slots_[slot].weight;  // the squared norm of the square roots
-    const float scale = sum > 0 ? 1.0f / std::sqrt(sum) : 0.0f;
-    features_.clear();
-    for (const std::uint32_t slot : used_) {
-        Slot& s = slots_[slot];
-        features_.push_back({s.bucket, std::sqrt(s.weight) * scale});
-        s.bucket = kEmpty;
+    for (std::size_t i = 0; i < used_count_; ++i) {
+        const std::uint32_t bucket = used_[i] & (kFeatureBuckets - 1);
+        const auto count = static_cast<std::uint8_t>(counts[bucket]);
+        counts[bucket] = Count{0};
+        const float v = kSqrt[count] * kKindWeight[used_[i] >> 24];
+        sum += v * v;
+        out[i] = {bucket, v};
     }
-    used_.clear();
+    const float scale = sum > 0 ? 1.0f / std::sqrt(sum) : 0.0f;
+    for (Feature& f : features_) f.value *= scale;
     return features_;
 }
 

@@ -62,11 +62,21 @@ TaskClassifier train(std::span<const TrainingExample> examples, const TrainingOp
         }
     }
 
+    // Softmax is unchanged when one feature's weights all move by the same amount, so each bucket's are centred
+    // on their median: a bucket seen in a few prompts of one task then keeps a weight or two, the rest falling
+    // to about zero (AdaGrad moves every class by the same step at first), and pruning leaves a small model.
     std::vector<ModelWeight> kept;
     for (std::uint32_t bucket = 0; bucket < kFeatureBuckets; ++bucket) {
+        float* w = &weights[std::size_t{bucket} * kTaskCount];
+        TaskScores sorted;
+        std::copy(w, w + kTaskCount, sorted.begin());
+        std::nth_element(sorted.begin(), sorted.begin() + kTaskCount / 2, sorted.end());
+        const float median = sorted[kTaskCount / 2];
         for (std::size_t c = 0; c < kTaskCount; ++c) {
-            const float w = weights[std::size_t{bucket} * kTaskCount + c];
-            if (std::fabs(w) >= options.prune_below && w != 0) kept.push_back({bucket, static_cast<TaskType>(c), w});
+            const float centred = w[c] - median;
+            if (std::fabs(centred) >= options.prune_below && centred != 0) {
+                kept.push_back({bucket, static_cast<TaskType>(c), centred});
+            }
         }
     }
     return TaskClassifier(bias, kept);

@@ -1,4 +1,6 @@
 #include <array>
+#include <cstdint>
+#include <string_view>
 
 #include "gaterouter/classify/task_classifier.hpp"
 
@@ -18,18 +20,40 @@ constexpr std::array<std::string_view, 12> kCues = {
 };
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Letter index 1..26 of an ASCII letter, 0 for any other byte.
+const std::array<std::uint8_t, 256> kLetter = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 32] = static_cast<std::uint8_t>(c - 'a' + 1);
+    return t;
+}();
+
+// The first two letters of some cue, so that only a few word starts are compared in full.
+const std::array<bool, 27 * 27> kCuePairs = [] {
+    std::array<bool, 27 * 27> t{};
+    for (const std::string_view cue : kCues) t[kLetter[cue[0]] * 27 + kLetter[cue[1]]] = true;
+    return t;
+}();
+
+bool cue_at(std::string_view text, std::size_t i) {
+    for (const std::string_view cue : kCues) {
+        if (text.size() - i < cue.size()) continue;
+        std::size_t k = 0;
+        while (k < cue.size() && lower(text[i + k]) == cue[k]) ++k;
+        if (k == cue.size()) return true;
+    }
+    return false;
+}
 
 bool cue_in(std::string_view text) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (!is_alpha(text[i]) || (i > 0 && is_alpha(text[i - 1]))) continue;
-        const char first = lower(text[i]);
-        for (const std::string_view cue : kCues) {
-            if (cue[0] != first || text.size() - i < cue.size()) continue;
-            std::size_t k = 1;
-            while (k < cue.size() && lower(text[i + k]) == cue[k]) ++k;
-            if (k == cue.size()) return true;
-        }
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    std::uint8_t prev = 0;  // the letter before, 0 if none
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        const std::uint8_t letter = kLetter[s[i]];
+        // A word start whose first two letters begin a cue: rare, so the branch is well predicted.
+        const bool candidate = (prev == 0) & kCuePairs[letter * 27 + kLetter[s[i + 1]]];
+        prev = letter;
+        if (candidate && cue_at(text, i)) return true;
     }
     return false;
 }

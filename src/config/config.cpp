@@ -154,10 +154,20 @@ void read_breaker(Reader& r, const Located& at, BreakerConfig& out) {
     r.read(at["half_open_probes"], out.half_open_probes, 1, 1000);
 }
 
-void read_routing(Reader& r, const Located& at, RoutingConfig& out) {
-    if (!r.map(at, {"max_attempts", "breaker"})) return;
+void read_routing(Reader& r, const Located& at, const std::filesystem::path& base_dir, RoutingConfig& out) {
+    if (!r.map(at, {"max_attempts", "breaker", "classifier_model"})) return;
     r.read(at["max_attempts"], out.max_attempts, 1, 10);
     read_breaker(r, at["breaker"], out.breaker);
+    std::string model;
+    if (at["classifier_model"].present() && r.read(at["classifier_model"], model, Presence::required)) {
+        std::filesystem::path path = model;
+        if (path.is_relative()) path = base_dir / path;
+        if (std::filesystem::is_regular_file(path)) {
+            out.classifier_model = path.string();
+        } else {
+            r.problem(at["classifier_model"], "no such file: " + path.string());
+        }
+    }
 }
 
 void read_log(Reader& r, const Located& at, LogConfig& out) {
@@ -437,7 +447,7 @@ void read_config(Reader& r, const Located& root, const std::filesystem::path& ba
     read_server(r, root["server"], config.server);
     read_upstream(r, root["upstream"], config.upstream);
     read_log(r, root["log"], config.log);
-    read_routing(r, root["routing"], config.routing);
+    read_routing(r, root["routing"], base_dir, config.routing);
 
     config.providers = read_providers(r, root["providers"]);
     if (has_no_items(root["providers"])) r.problem(root["providers"], "no providers: declare at least one");

@@ -83,6 +83,7 @@ std::string AccessLog::format(const AccessRecord& r) {
     field(line, "overhead_us", r.overhead_us);
     field(line, "bytes_in", static_cast<std::int64_t>(r.bytes_in));
     field(line, "bytes_out", static_cast<std::int64_t>(r.bytes_out));
+    if (!r.task.empty()) field(line, "task", r.task);
     if (!r.error_code.empty()) field(line, "error", r.error_code);
     line.push_back('}');
     return line;

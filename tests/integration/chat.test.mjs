@@ -339,3 +339,20 @@ describe('protocols', () => {
     assert.equal((await sim.stats()).requests_total, before, 'nothing reached the provider');
   });
 });
+
+describe('task classification', () => {
+  const cases = [
+    ['Translate into German: "The meeting is postponed until Friday."', 'translation'],
+    ['Write a Python function that returns the n-th Fibonacci number using memoization.', 'code'],
+    ['What is 15% of 240?', 'math'],
+    ['Write a short poem about autumn rain in a small town.', 'creative'],
+  ];
+  for (const [prompt, task] of cases) {
+    test(`"${prompt.slice(0, 30)}…" is tagged ${task}`, async () => {
+      const res = await chat(gw, { model: 'm-fast', messages: [{ role: 'user', content: prompt }] });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-gaterouter-task'), task);
+      assert.match(res.headers.get('x-gaterouter-weight'), /^(light|standard|heavy)$/);
+    });
+  }
+});

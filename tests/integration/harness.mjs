@@ -208,7 +208,8 @@ const flow = (obj) => `{ ${Object.entries(obj).map(([k, v]) => `${k}: ${JSON.str
 // `providers` and `models` are extra list items (YAML text, each line starting with "  - ").
 // Tests that inject upstream failures must see each failure as it is, so breakers here only open when a test
 // asks for it (`routing`).
-const ROUTING_DEFAULTS = 'max_attempts: 3, breaker: { consecutive_failures: 1000, min_requests: 1000000 }';
+export const CLASSIFIER_MODEL = join(root, 'data/classifier/model.txt');
+const ROUTING_DEFAULTS = `max_attempts: 3, breaker: { consecutive_failures: 1000, min_requests: 1000000 }, classifier_model: "${CLASSIFIER_MODEL}"`;
 
 export function gatewayConfig(simUrl, { server = {}, upstream = {}, log = {}, keys = true, providers = '', models = '',
   routing = ROUTING_DEFAULTS } = {}) {

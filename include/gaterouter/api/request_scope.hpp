@@ -30,6 +30,11 @@ class RequestScope {
         ++attempts_;
     }
     int attempts() const { return attempts_; }
+    // The task type and weight class the classifier gave the request.
+    void set_task(std::string_view task, std::string_view weight) {
+        task_ = task;
+        weight_ = weight;
+    }
 
     // Awaits an upstream operation, counting the time as upstream wait rather than gateway overhead.
     template <class T>
@@ -46,6 +51,10 @@ class RequestScope {
         headers.set("x-request-id", id_);
         headers.set("x-gaterouter-overhead-us", std::to_string(overhead_us()));
         if (attempts_ > 0) headers.set("x-gaterouter-attempts", std::to_string(attempts_));
+        if (!task_.empty()) {
+            headers.set("x-gaterouter-task", task_);
+            headers.set("x-gaterouter-weight", weight_);
+        }
     }
 
     awaitable<void> send_json(http::Status status, std::string body);
@@ -69,6 +78,8 @@ class RequestScope {
     std::string upstream_;
     std::string error_code_;
     int attempts_ = 0;
+    std::string_view task_;  // names from classify: static strings
+    std::string_view weight_;
     std::uint64_t bytes_in_;  // taken at the start: the body may be moved on to the upstream
     Clock::time_point start_ = Clock::now();
     Clock::time_point ttfb_{};

@@ -9,6 +9,7 @@
 
 #include "gaterouter/auth/api_keys.hpp"
 #include "gaterouter/catalog/catalog.hpp"
+#include "gaterouter/classify/task_classifier.hpp"
 #include "gaterouter/obs/access_log.hpp"
 #include "gaterouter/providers/provider_set.hpp"
 #include "gaterouter/route/deployments.hpp"
@@ -22,6 +23,7 @@ struct Services {
     std::shared_ptr<const auth::ApiKeySet> keys;
     std::shared_ptr<const obs::AccessLog> access_log;
     std::shared_ptr<const route::Deployments> deployments;
+    std::shared_ptr<const classify::TaskClassifier> classifier;  // null: requests are not classified
     std::size_t max_attempts = 3;
     upstream::Timeouts upstream_timeouts;
     std::size_t max_body_bytes = 16 * 1024 * 1024;

@@ -2,8 +2,12 @@
 // Hashed n-gram features of a prompt, for the task classifier: lower-cased word unigrams and bigrams, and
 // character 3-grams and 4-grams (over code points, so multi-byte characters stay whole; for Chinese and Japanese,
 // which have no spaces, each ideograph or kana is a word of its own and the character n-grams carry the signal).
-// Every feature is hashed into one of kFeatureBuckets buckets; the vector is square-root scaled and L2-normalised.
-// Extraction reads a bounded number of bytes whatever the prompt's length, and allocates nothing once warm.
+// Three more kinds carry what a small training set cannot teach from n-grams alone: the first two words of each
+// sentence (where the request usually is: "Translate ...", "Summarize ..."), task cues from a lexicon of task
+// words in nine languages (src/classify/cue_lexicon.cpp), and lower weights inside quotation marks, where the
+// material to work on usually is. Every feature is hashed into one of kFeatureBuckets buckets; the vector is
+// square-root scaled and L2-normalised. Extraction reads a bounded number of bytes whatever the prompt's length,
+// and allocates nothing once warm.
 
 #include <cstddef>
 #include <cstdint>
@@ -39,27 +43,33 @@ public:
     std::size_t bytes_read() const { return bytes_read_; }
 
 private:
-    struct Slot {
-        std::uint32_t bucket;
-        float weight;
-    };
-    void add(std::uint64_t hash, float weight);
+    void add(std::uint64_t hash, std::uint32_t kind);
+    void add_cues(std::uint16_t cues);
     void scan(std::string_view segment);
     void end_word();
     void push_char(char32_t c);
 
-    std::vector<Slot> slots_;            // open addressing; bucket kEmpty marks a free slot
-    std::vector<std::uint32_t> used_;    // occupied slots in first-seen order, to emit and to clear
+    // A byte per bucket, saturating; all zero between calls. Not a character type, whose stores the compiler must
+    // assume may change any member, which would reload the scan state from memory after every count.
+    enum class Count : std::uint8_t {};
+    std::vector<Count> counts_;
+    std::vector<std::uint32_t> used_;   // buckets in first-seen order, one slot more than can ever be used
+    std::size_t used_count_ = 0;
     std::vector<Feature> features_;
     std::size_t bytes_read_ = 0;
 
-    // Scan state.
-    char32_t ring_[4] = {};   // the last characters of the normalised stream, for character n-grams
-    std::size_t ring_len_ = 0;
+    // Scan state: rolling hashes of the last 1, 2 and 3 characters of the normalised stream, and of the word.
+    std::uint64_t gram1_ = 0, gram2_ = 0, gram3_ = 0;
+    std::size_t stream_len_ = 0;
+    bool last_was_space_ = false;
     std::uint64_t word_hash_ = 0;
     std::size_t word_len_ = 0;
     std::uint64_t prev_word_hash_ = 0;
     bool have_prev_word_ = false;
+    std::uint64_t prefix_hash_ = 0;  // of the word's first characters, for the cue lexicon
+    char32_t prev_cjk_ = 0;
+    bool quoted_ = false;
+    int lead_left_ = 0;
 };
 
 // The features of `text` sorted by bucket: for training and tests (allocates).

@@ -93,6 +93,7 @@ struct BreakerConfig {
 
 struct RoutingConfig {
     unsigned max_attempts = 3;  // candidates tried per request, the first included
+    std::string classifier_model;  // the task classifier's weights file (resolved path); empty: not classified
     BreakerConfig breaker;
 };
 

@@ -26,6 +26,7 @@ struct AccessRecord {
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::string_view error_code;  // the OpenAI error code, when the request failed
+    std::string_view task;        // the task type the classifier gave it
 };
 
 class AccessLog {

@@ -8,39 +8,47 @@
 #include <string_view>
 
 // One pass over the text's code points feeds two streams at once:
-//  - the character stream: lower-cased, digits folded to '0', whitespace runs folded to one space, with a space
+//  - the character stream: lower-cased, digits folded to '0', whitespace runs folded to one space, with a
+//  space
 //    at each end; every 3 and 4 consecutive characters of it make a feature;
-//  - the word stream: runs of letters, digits and '_' (an ideograph or kana is a word by itself); every word and
-//    every pair of consecutive words make a feature; so do the first two words of the text and of each sentence
-//    (as "lead" words, hashed apart), and a word found in the cue lexicon adds its task's cue feature.
+//  - the word stream: runs of letters, digits and '_' (an ideograph or kana is a word by itself); every word
+//  and
+//    every pair of consecutive words make a feature; so do the first two words of the text and of each
+//    sentence (as "lead" words, hashed apart), and a word found in the cue lexicon adds its task's cue
+//    feature.
 // Features inside quotation marks ("", “”, «», 「」) are weighted down, and make no lead words.
 // Features are hashed (FNV-1a over code points, with one seed for character n-grams, rolled along the stream,
-// and others for words and word pairs, so that "ab" the word and "ab" the characters land apart) and counted in a
-// direct-indexed table of byte counters, one per bucket, which is cleared bucket by bucket after use. Counting is
-// branch-free: the bucket is always written to the first-seen list, which only advances for a new bucket.
-// Counts become values by a square root (a word said ten times is not ten times the evidence), then the vector is
-// L2-normalised so that long and short prompts score on the same scale.
+// and others for words and word pairs, so that "ab" the word and "ab" the characters land apart) and counted
+// in a direct-indexed table of byte counters, one per bucket, which is cleared bucket by bucket after use.
+// Counting is branch-free: the bucket is always written to the first-seen list, which only advances for a new
+// bucket. Counts become values by a square root (a word said ten times is not ten times the evidence), then
+// the vector is L2-normalised so that long and short prompts score on the same scale.
 
 namespace gaterouter::classify {
 namespace {
 
 // Every character read adds at most two buckets (its 3- and 4-gram) and every word three (itself, the pair it
-// ends and a lead word); cues add at most kCueCount buckets in all; three separators join the stream. This bounds
-// the distinct buckets of one text.
+// ends and a lead word); cues add at most kCueCount buckets in all; three separators join the stream. This
+// bounds the distinct buckets of one text.
 constexpr std::size_t kMaxDistinct = 5 * (kFeatureHeadBytes + kFeatureTailBytes + 3) + kCueCount;
 
-// Each counted bucket remembers, above its 18 bits, the kind of feature that first filled it, and whether that
-// was inside quotation marks; its value is scaled by the kind's weight (tuned on the held-out split).
-constexpr std::uint32_t kGram3Kind = 0u << 24, kGram4Kind = 1u << 24, kWordKind = 2u << 24, kPairKind = 3u << 24,
-                        kLeadKind = 4u << 24, kCueKind = 5u << 24, kQuotedKind = 8u << 24;
-// Quoted text is mostly the material to work on ("Translate: "...""), not the request: it says little of the task.
+// Each counted bucket remembers, above its 18 bits, the kind of feature that first filled it, and whether
+// that was inside quotation marks; its value is scaled by the kind's weight (tuned on the held-out split).
+constexpr std::uint32_t kGram3Kind = 0u << 24, kGram4Kind = 1u << 24, kWordKind = 2u << 24,
+                        kPairKind = 3u << 24, kLeadKind = 4u << 24, kCueKind = 5u << 24,
+                        kQuotedKind = 8u << 24;
+// Quoted text is mostly the material to work on ("Translate: "...""), not the request: it says little of the
+// task.
 constexpr float kQuotedWeight = 0.15f;
 // A cue stands for a whole family of words across languages: it weighs as much as many n-grams.
 constexpr float kCueWeight = 6.0f;
+// clang-format off
 constexpr std::array<float, 16> kKindWeight = {
+    // 3-gram, 4-gram, word, pair, lead, cue, (unused), (unused); then the same inside quotation marks
     1, 1, 1, 1, 1, kCueWeight, 0, 0,
     kQuotedWeight, kQuotedWeight, kQuotedWeight, kQuotedWeight, kQuotedWeight, kQuotedWeight * kCueWeight, 0, 0,
 };
+// clang-format on
 constexpr std::uint64_t kSeedCue = 0x5851f42d4c957f2dULL;
 constexpr std::uint64_t kSeedCjkPair = 0x14057b7ef767814fULL;
 constexpr std::size_t kCuePrefix = 6;
@@ -51,9 +59,13 @@ constexpr std::uint64_t kSeedChar = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t kSeedWord = 0x9ae16a3b2f90404fULL;
 constexpr std::uint64_t kSeedBigram = 0xc3a5c85c97cb3127ULL;
 
-constexpr std::uint64_t fnv(std::uint64_t h, std::uint64_t unit) { return (h ^ unit) * kFnvPrime; }
+constexpr std::uint64_t fnv(std::uint64_t h, std::uint64_t unit) {
+    return (h ^ unit) * kFnvPrime;
+}
 
-bool is_continuation(char b) { return (static_cast<unsigned char>(b) & 0xC0) == 0x80; }
+bool is_continuation(char b) {
+    return (static_cast<unsigned char>(b) & 0xC0) == 0x80;
+}
 
 // Decodes one code point at `p` (before `end`); a malformed byte reads as U+FFFD and is skipped alone.
 char32_t decode_utf8(const unsigned char*& p, const unsigned char* end) {
@@ -142,16 +154,17 @@ const std::array<float, 256> kSqrt = [] {
     return t;
 }();
 
-// The cue lexicon, hashed the way the scan hashes words: a Latin, Greek or Cyrillic term by its first kCuePrefix
-// characters (all of it if shorter), a Chinese or Japanese one by its character or its first two.
+// The cue lexicon, hashed the way the scan hashes words: a Latin, Greek or Cyrillic term by its first
+// kCuePrefix characters (all of it if shorter), a Chinese or Japanese one by its character or its first two.
 class CueTable {
-public:
+  public:
     CueTable() {
         for (const CueTerms& entry : cue_lexicon()) {
             std::string_view terms = entry.terms;
             while (!terms.empty()) {
                 const std::size_t space = terms.find(' ');
-                insert(key_of(terms.substr(0, space)), static_cast<std::uint16_t>(1u << static_cast<int>(entry.cue)));
+                insert(key_of(terms.substr(0, space)),
+                       static_cast<std::uint16_t>(1u << static_cast<int>(entry.cue)));
                 terms = space == std::string_view::npos ? std::string_view{} : terms.substr(space + 1);
             }
         }
@@ -170,7 +183,7 @@ public:
         return fnv(fnv(kSeedCjkPair, first), second);
     }
 
-private:
+  private:
     static constexpr std::size_t kSize = 2048;
 
     static std::uint64_t key_of(std::string_view term) {
@@ -200,23 +213,25 @@ const CueTable kCueTable;
 
 }  // namespace
 
-void FeatureExtractor::add_cues(std::uint16_t cues) {
-    for (int cue = 0; cues != 0; ++cue, cues >>= 1) {
-        if (cues & 1) add(fnv(kSeedCue, static_cast<std::uint64_t>(cue)), kCueKind);
-    }
-}
-
 FeatureExtractor::FeatureExtractor() : counts_(kFeatureBuckets, Count{0}), used_(kMaxDistinct + 1, 0) {
     features_.reserve(kMaxDistinct);
 }
 
-void FeatureExtractor::add(std::uint64_t hash, std::uint32_t kind) {
+// Called for every feature of every prompt: inlined into the scan, whatever the compiler's estimate of its
+// size.
+[[gnu::always_inline]] inline void FeatureExtractor::add(std::uint64_t hash, std::uint32_t kind) {
     // Multiplicative hashing keeps the well-mixed high bits; FNV's low bits alone are weak.
     const auto bucket = static_cast<std::uint32_t>((hash * 0x9E3779B97F4A7C15ULL) >> (64 - kFeatureBits));
     const auto count = static_cast<std::uint8_t>(counts_[bucket]);
     used_[used_count_] = bucket | kind | (quoted_ ? kQuotedKind : 0);
     used_count_ += count == 0;
     counts_[bucket] = static_cast<Count>(count + (count < 255));
+}
+
+void FeatureExtractor::add_cues(std::uint16_t cues) {
+    for (int cue = 0; cues != 0; ++cue, cues >>= 1) {
+        if (cues & 1) add(fnv(kSeedCue, static_cast<std::uint64_t>(cue)), kCueKind);
+    }
 }
 
 void FeatureExtractor::push_char(char32_t c) {
@@ -237,7 +252,8 @@ void FeatureExtractor::push_char(char32_t c) {
 void FeatureExtractor::end_word() {
     if (word_len_ == 0) return;
     add(word_hash_, kWordKind);
-    if (const std::uint16_t cues = kCueTable.find(word_len_ <= kCuePrefix ? word_hash_ : prefix_hash_)) add_cues(cues);
+    if (const std::uint16_t cues = kCueTable.find(word_len_ <= kCuePrefix ? word_hash_ : prefix_hash_))
+        add_cues(cues);
     if (lead_left_ > 0 && !quoted_) {
         add(fnv(kSeedLead, word_hash_), kLeadKind);
         --lead_left_;
@@ -288,7 +304,8 @@ void FeatureExtractor::scan(std::string_view segment) {
             word_len_ = 1;
             end_word();
             if (prev_cjk_ != 0) {
-                if (const std::uint16_t cues = kCueTable.find(CueTable::pair_key(prev_cjk_, c))) add_cues(cues);
+                if (const std::uint16_t cues = kCueTable.find(CueTable::pair_key(prev_cjk_, c)))
+                    add_cues(cues);
             }
             prev_cjk_ = c;
         } else {
@@ -315,7 +332,8 @@ std::span<const Feature> FeatureExtractor::extract(std::string_view text) {
     if (text.size() <= kFeatureHeadBytes + kFeatureTailBytes) {
         scan(text);
     } else {
-        // Cut on character boundaries: the head ends before a character it would split, the tail starts after.
+        // Cut on character boundaries: the head ends before a character it would split, the tail starts
+        // after.
         std::size_t head_end = kFeatureHeadBytes;
         while (head_end > 0 && is_continuation(text[head_end])) --head_end;
         std::size_t tail_begin = text.size() - kFeatureTailBytes;
@@ -349,7 +367,8 @@ std::vector<Feature> extract_features(std::string_view text) {
     FeatureExtractor extractor;
     const auto features = extractor.extract(text);
     std::vector<Feature> sorted(features.begin(), features.end());
-    std::sort(sorted.begin(), sorted.end(), [](const Feature& a, const Feature& b) { return a.bucket < b.bucket; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Feature& a, const Feature& b) { return a.bucket < b.bucket; });
     return sorted;
 }
 

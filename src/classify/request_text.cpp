@@ -9,7 +9,9 @@ namespace {
 using openai::JsonType;
 using openai::JsonValue;
 
-bool is_continuation(char b) { return (static_cast<unsigned char>(b) & 0xC0) == 0x80; }
+bool is_continuation(char b) {
+    return (static_cast<unsigned char>(b) & 0xC0) == 0x80;
+}
 
 bool read_hex4(std::string_view s, std::size_t at, char32_t& cp) {
     if (at + 4 > s.size()) return false;
@@ -31,8 +33,12 @@ bool read_hex4(std::string_view s, std::size_t at, char32_t& cp) {
     return true;
 }
 
-bool is_high_surrogate(char32_t cp) { return cp >= 0xD800 && cp <= 0xDBFF; }
-bool is_low_surrogate(char32_t cp) { return cp >= 0xDC00 && cp <= 0xDFFF; }
+bool is_high_surrogate(char32_t cp) {
+    return cp >= 0xD800 && cp <= 0xDBFF;
+}
+bool is_low_surrogate(char32_t cp) {
+    return cp >= 0xDC00 && cp <= 0xDFFF;
+}
 
 std::size_t encode_utf8(char32_t cp, char* out) {
     if (cp < 0x80) return out[0] = static_cast<char>(cp), 1;
@@ -54,18 +60,31 @@ std::size_t encode_utf8(char32_t cp, char* out) {
     return 4;
 }
 
-// Decodes one escape sequence at raw[i] (a backslash) into `cp`; returns its length in raw bytes. Lone surrogates
-// and anything malformed (a tail may start at an odd place) read as U+FFFD.
+// Decodes one escape sequence at raw[i] (a backslash) into `cp`; returns its length in raw bytes. Lone
+// surrogates and anything malformed (a tail may start at an odd place) read as U+FFFD.
 std::size_t decode_escape(std::string_view raw, std::size_t i, char32_t& cp) {
     if (i + 1 >= raw.size()) return cp = 0xFFFD, 1;
     switch (raw[i + 1]) {
-        case 'n': cp = '\n'; return 2;
-        case 't': cp = '\t'; return 2;
-        case 'r': cp = '\r'; return 2;
-        case 'b': cp = '\b'; return 2;
-        case 'f': cp = '\f'; return 2;
-        case 'u': break;
-        default: cp = static_cast<unsigned char>(raw[i + 1]); return cp < 0x80 ? 2 : (cp = 0xFFFD, 1);
+        case 'n':
+            cp = '\n';
+            return 2;
+        case 't':
+            cp = '\t';
+            return 2;
+        case 'r':
+            cp = '\r';
+            return 2;
+        case 'b':
+            cp = '\b';
+            return 2;
+        case 'f':
+            cp = '\f';
+            return 2;
+        case 'u':
+            break;
+        default:
+            cp = static_cast<unsigned char>(raw[i + 1]);
+            return cp < 0x80 ? 2 : (cp = 0xFFFD, 1);
     }
     if (!read_hex4(raw, i + 2, cp)) return cp = 0xFFFD, 2;
     if (is_high_surrogate(cp)) {
@@ -81,8 +100,8 @@ std::size_t decode_escape(std::string_view raw, std::size_t i, char32_t& cp) {
     return 6;
 }
 
-// Appends the decoded content of a JSON string (`raw`: escaped, without its quotes) to `out` while `out` stays
-// within `limit` bytes, never splitting a character. Returns whether all of it fit.
+// Appends the decoded content of a JSON string (`raw`: escaped, without its quotes) to `out` while `out`
+// stays within `limit` bytes, never splitting a character. Returns whether all of it fit.
 bool append_decoded(std::string_view raw, std::size_t limit, std::string& out) {
     std::size_t i = 0;
     while (i < raw.size()) {
@@ -113,9 +132,9 @@ bool append_decoded(std::string_view raw, std::size_t limit, std::string& out) {
     return true;
 }
 
-// Where to start decoding the last `want` raw bytes: moved forward past an escape sequence or a character that
-// the cut would split. Raw bytes are never fewer than the bytes they decode to, so the decoded tail is at most
-// `want` bytes.
+// Where to start decoding the last `want` raw bytes: moved forward past an escape sequence or a character
+// that the cut would split. Raw bytes are never fewer than the bytes they decode to, so the decoded tail is
+// at most `want` bytes.
 std::size_t tail_start(std::string_view raw, std::size_t want) {
     if (raw.size() <= want) return 0;
     std::size_t start = raw.size() - want;
@@ -138,7 +157,9 @@ std::size_t tail_start(std::string_view raw, std::size_t want) {
     return start;
 }
 
-std::string_view string_content(const JsonValue& s) { return s.raw.substr(1, s.raw.size() - 2); }
+std::string_view string_content(const JsonValue& s) {
+    return s.raw.substr(1, s.raw.size() - 2);
+}
 
 // The text strings of a message's content, in order: the content itself, or the "text" of each part.
 template <class Visit>

@@ -62,9 +62,10 @@ TaskClassifier train(std::span<const TrainingExample> examples, const TrainingOp
         }
     }
 
-    // Softmax is unchanged when one feature's weights all move by the same amount, so each bucket's are centred
-    // on their median: a bucket seen in a few prompts of one task then keeps a weight or two, the rest falling
-    // to about zero (AdaGrad moves every class by the same step at first), and pruning leaves a small model.
+    // Softmax is unchanged when one feature's weights all move by the same amount, so each bucket's are
+    // centred on their median: a bucket seen in a few prompts of one task then keeps a weight or two, the
+    // rest falling to about zero (AdaGrad moves every class by the same step at first), and pruning leaves a
+    // small model.
     std::vector<ModelWeight> kept;
     for (std::uint32_t bucket = 0; bucket < kFeatureBuckets; ++bucket) {
         float* w = &weights[std::size_t{bucket} * kTaskCount];

@@ -13,13 +13,16 @@ constexpr std::uint32_t kLongDeepPromptTokens = 800;
 constexpr std::uint32_t kLightPromptTokens = 60;
 constexpr std::int64_t kLightOutputTokens = 512;
 
-// Word starts that ask for deliberate work; "prove" also catches "proves" and "proven", "analy" both spellings.
+// Word starts that ask for deliberate work; "prove" also catches "proves" and "proven", "analy" both
+// spellings.
 constexpr std::array<std::string_view, 12> kCues = {
-    "step by step", "step-by-step", "prove",    "proof",   "derive",  "design",
+    "step by step", "step-by-step", "prove",    "proof",    "derive",  "design",
     "analy",        "trade-off",    "tradeoff", "rigorous", "justify", "think carefully",
 };
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
 
 // Letter index 1..26 of an ASCII letter, 0 for any other byte.
 const std::array<std::uint8_t, 256> kLetter = [] {
@@ -66,20 +69,24 @@ bool has_reasoning_cue(std::string_view text) {
 }
 
 // The weight class, first match wins:
-//  heavy     the prompt is long (over 3000 tokens), or the caller allows a long answer (max_tokens over 2000),
+//  heavy     the prompt is long (over 3000 tokens), or the caller allows a long answer (max_tokens over
+//  2000),
 //            or the task is reasoning, math or code and either its prompt is over 800 tokens or it asks for
 //            deliberate work (has_reasoning_cue);
-//  light     a short prompt (under 60 tokens) of chat, classification, translation or extraction, without tools,
+//  light     a short prompt (under 60 tokens) of chat, classification, translation or extraction, without
+//  tools,
 //            and max_tokens absent or at most 512: small models answer these as well as large ones;
 //  standard  everything else.
 Weight weight_class(TaskType task, const ClassifierInput& input) {
     const std::int64_t max_tokens = input.max_tokens.value_or(0);
     if (input.prompt_tokens > kHeavyPromptTokens || max_tokens > kHeavyOutputTokens) return Weight::heavy;
     const bool deep = task == TaskType::reasoning || task == TaskType::math || task == TaskType::code;
-    if (deep && (input.prompt_tokens > kLongDeepPromptTokens || has_reasoning_cue(input.text))) return Weight::heavy;
+    if (deep && (input.prompt_tokens > kLongDeepPromptTokens || has_reasoning_cue(input.text)))
+        return Weight::heavy;
     const bool simple = task == TaskType::chat || task == TaskType::classification ||
                         task == TaskType::translation || task == TaskType::extraction;
-    if (simple && input.prompt_tokens < kLightPromptTokens && !input.has_tools && max_tokens <= kLightOutputTokens) {
+    if (simple && input.prompt_tokens < kLightPromptTokens && !input.has_tools &&
+        max_tokens <= kLightOutputTokens) {
         return Weight::light;
     }
     return Weight::standard;

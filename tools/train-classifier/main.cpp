@@ -1,9 +1,9 @@
 // gaterouter-train-classifier: trains the task classifier's softmax model on a labelled TSV, reports how it
 // does on a held-out split, and writes the model file the gateway loads (data/classifier/model.txt).
 //
-// The TSV (data/classifier/README.md) has a header line, then `task<TAB>weight<TAB>lang<TAB>text`, the text as is:
-// not quoted or escaped, without tabs or newlines. Every Nth line is held out for evaluation; with --all the
-// shipped model is then trained again on every line.
+// The TSV (data/classifier/README.md) has a header line, then `task<TAB>weight<TAB>lang<TAB>text`, the text
+// as is: not quoted or escaped, without tabs or newlines. Every Nth line is held out for evaluation; with
+// --all the shipped model is then trained again on every line.
 
 #include <cstdio>
 #include <cstdlib>
@@ -127,19 +127,25 @@ std::vector<Row> read_rows(const std::string& path) {
         std::size_t from = 0;
         for (auto& t : tab) {
             t = line.find('\t', from);
-            if (t == std::string::npos) throw std::runtime_error(where + "expected task, weight, lang and text");
+            if (t == std::string::npos)
+                throw std::runtime_error(where + "expected task, weight, lang and text");
             from = t + 1;
         }
         const auto task = parse_task(line.substr(0, tab[0]));
         const auto weight = parse_weight(line.substr(tab[0] + 1, tab[1] - tab[0] - 1));
         if (!task) throw std::runtime_error(where + "unknown task '" + line.substr(0, tab[0]) + "'");
-        if (!weight) throw std::runtime_error(where + "unknown weight '" + line.substr(tab[0] + 1, tab[1] - tab[0] - 1) + "'");
-        rows.push_back({*task, *weight, line.substr(tab[1] + 1, tab[2] - tab[1] - 1), line.substr(tab[2] + 1)});
+        if (!weight)
+            throw std::runtime_error(where + "unknown weight '" +
+                                     line.substr(tab[0] + 1, tab[1] - tab[0] - 1) + "'");
+        rows.push_back(
+            {*task, *weight, line.substr(tab[1] + 1, tab[2] - tab[1] - 1), line.substr(tab[2] + 1)});
     }
     return rows;
 }
 
-TrainingExample example_of(const Row& row) { return {row.task, extract_features(row.text)}; }
+TrainingExample example_of(const Row& row) {
+    return {row.task, extract_features(row.text)};
+}
 
 // What the gateway would see: the model as written to its file and read back.
 TaskClassifier round_trip(const TaskClassifier& model) {
@@ -158,7 +164,8 @@ void report(const TaskClassifier& model, const std::vector<Row>& held_out, bool 
     std::vector<TrainingExample> examples;
     for (const Row& r : held_out) examples.push_back(example_of(r));
     const Evaluation e = evaluate(model, examples);
-    std::printf("held-out accuracy: %s (%zu of %zu)\n\n", percent(e.accuracy()).c_str(), e.correct(), e.total());
+    std::printf("held-out accuracy: %s (%zu of %zu)\n\n", percent(e.accuracy()).c_str(), e.correct(),
+                e.total());
 
     std::printf("%-16s %9s %7s %8s\n", "task", "precision", "recall", "support");
     for (std::size_t t = 0; t < kTaskCount; ++t) {
@@ -204,13 +211,16 @@ void report(const TaskClassifier& model, const std::vector<Row>& held_out, bool 
                     percent(static_cast<double>(counts.first) / static_cast<double>(counts.second)).c_str(),
                     counts.second);
     }
-    std::printf("\nweight rule agrees with the labelled weight class: %s (%zu of %zu)\n",
-                percent(held_out.empty() ? 0.0 : static_cast<double>(weight_agree) / static_cast<double>(held_out.size())).c_str(),
-                weight_agree, held_out.size());
+    std::printf(
+        "\nweight rule agrees with the labelled weight class: %s (%zu of %zu)\n",
+        percent(held_out.empty() ? 0.0
+                                 : static_cast<double>(weight_agree) / static_cast<double>(held_out.size()))
+            .c_str(),
+        weight_agree, held_out.size());
     std::printf("(rows: labelled, columns: by the rule)  light standard heavy\n");
     for (std::size_t w = 0; w < 3; ++w) {
-        std::printf("%-38s %5zu %8zu %5zu\n", std::string(weight_name(static_cast<Weight>(w))).c_str(), weights[w][0],
-                    weights[w][1], weights[w][2]);
+        std::printf("%-38s %5zu %8zu %5zu\n", std::string(weight_name(static_cast<Weight>(w))).c_str(),
+                    weights[w][0], weights[w][1], weights[w][2]);
     }
 }
 
@@ -231,15 +241,16 @@ int main(int argc, char** argv) {
             }
             if (o.all) all.push_back(std::move(ex));
         }
-        std::printf("%s: %zu examples; %zu to train, %zu held out", o.data.c_str(), rows.size(), train_split.size(),
-                    held_out.size());
-        if (o.holdout_every > 0) std::printf(" (every %zu%s)", o.holdout_every, o.holdout_every == 2 ? "nd" : "th");
+        std::printf("%s: %zu examples; %zu to train, %zu held out", o.data.c_str(), rows.size(),
+                    train_split.size(), held_out.size());
+        if (o.holdout_every > 0)
+            std::printf(" (every %zu%s)", o.holdout_every, o.holdout_every == 2 ? "nd" : "th");
         std::printf("\n");
         if (rows.empty()) throw std::runtime_error(o.data + ": no examples");
 
         TaskClassifier model = round_trip(train(train_split, o.training));
-        std::printf("trained: %d epochs, rate %g, l2 %g, prune %g, seed %llu: %zu weights\n\n", o.training.epochs,
-                    o.training.learning_rate, o.training.l2, o.training.prune_below,
+        std::printf("trained: %d epochs, rate %g, l2 %g, prune %g, seed %llu: %zu weights\n\n",
+                    o.training.epochs, o.training.learning_rate, o.training.l2, o.training.prune_below,
                     static_cast<unsigned long long>(o.training.seed), model.weight_count());
         std::printf("training accuracy: %s\n", percent(evaluate(model, train_split).accuracy()).c_str());
         if (!held_out.empty()) report(model, held_out, o.show_errors);

@@ -1,13 +1,13 @@
 #pragma once
 // Hashed n-gram features of a prompt, for the task classifier: lower-cased word unigrams and bigrams, and
-// character 3-grams and 4-grams (over code points, so multi-byte characters stay whole; for Chinese and Japanese,
-// which have no spaces, each ideograph or kana is a word of its own and the character n-grams carry the signal).
-// Three more kinds carry what a small training set cannot teach from n-grams alone: the first two words of each
-// sentence (where the request usually is: "Translate ...", "Summarize ..."), task cues from a lexicon of task
-// words in nine languages (src/classify/cue_lexicon.cpp), and lower weights inside quotation marks, where the
-// material to work on usually is. Every feature is hashed into one of kFeatureBuckets buckets; the vector is
-// square-root scaled and L2-normalised. Extraction reads a bounded number of bytes whatever the prompt's length,
-// and allocates nothing once warm.
+// character 3-grams and 4-grams (over code points, so multi-byte characters stay whole; for Chinese and
+// Japanese, which have no spaces, each ideograph or kana is a word of its own and the character n-grams carry
+// the signal). Three more kinds carry what a small training set cannot teach from n-grams alone: the first
+// two words of each sentence (where the request usually is: "Translate ...", "Summarize ..."), task cues from
+// a lexicon of task words in nine languages (src/classify/cue_lexicon.cpp), and lower weights inside
+// quotation marks, where the material to work on usually is. Every feature is hashed into one of
+// kFeatureBuckets buckets; the vector is square-root scaled and L2-normalised. Extraction reads a bounded
+// number of bytes whatever the prompt's length, and allocates nothing once warm.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,7 +34,7 @@ struct Feature {
 
 // Reusable extraction scratch. Not thread-safe: one per thread (the classifier keeps a thread_local one).
 class FeatureExtractor {
-public:
+  public:
     FeatureExtractor();
 
     // The features of `text`, in first-seen order, each bucket once. Valid until the next call.
@@ -42,18 +42,18 @@ public:
     // Bytes of the text the last call read (at most kFeatureHeadBytes + kFeatureTailBytes).
     std::size_t bytes_read() const { return bytes_read_; }
 
-private:
+  private:
     void add(std::uint64_t hash, std::uint32_t kind);
     void add_cues(std::uint16_t cues);
     void scan(std::string_view segment);
     void end_word();
     void push_char(char32_t c);
 
-    // A byte per bucket, saturating; all zero between calls. Not a character type, whose stores the compiler must
-    // assume may change any member, which would reload the scan state from memory after every count.
+    // A byte per bucket, saturating; all zero between calls. Not a character type, whose stores the compiler
+    // must assume may change any member, which would reload the scan state from memory after every count.
     enum class Count : std::uint8_t {};
     std::vector<Count> counts_;
-    std::vector<std::uint32_t> used_;   // buckets in first-seen order, one slot more than can ever be used
+    std::vector<std::uint32_t> used_;  // buckets in first-seen order, one slot more than can ever be used
     std::size_t used_count_ = 0;
     std::vector<Feature> features_;
     std::size_t bytes_read_ = 0;

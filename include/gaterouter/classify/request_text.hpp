@@ -16,9 +16,9 @@ namespace gaterouter::classify {
 inline constexpr std::size_t kPromptHeadBytes = 4096;
 inline constexpr std::size_t kPromptTailBytes = 1024;
 
-// Fills `text` (cleared first; its capacity is reused) from a request parsed by openai::parse_chat_request and
-// returns the classifier input over it: `text` and the request's body must outlive the result. Decodes at most
-// the byte budget above however long the messages are.
+// Fills `text` (cleared first; its capacity is reused) from a request parsed by openai::parse_chat_request
+// and returns the classifier input over it: `text` and the request's body must outlive the result. Decodes at
+// most the byte budget above however long the messages are.
 ClassifierInput classifier_input(const openai::ChatRequest& request, std::string& text);
 
 }  // namespace gaterouter::classify

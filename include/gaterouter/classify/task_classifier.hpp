@@ -1,8 +1,8 @@
 #pragma once
-// The task classifier: tags a chat request, before routing, with a task type and a weight class. The task comes
-// from a multinomial logistic regression (softmax) over hashed n-gram features of the prompt (features.hpp),
-// trained offline by tools/train-classifier on data/classifier/prompts.tsv; the weight class comes from a small
-// rule on top of the task and the request's size (weight_class below).
+// The task classifier: tags a chat request, before routing, with a task type and a weight class. The task
+// comes from a multinomial logistic regression (softmax) over hashed n-gram features of the prompt
+// (features.hpp), trained offline by tools/train-classifier on data/classifier/prompts.tsv; the weight class
+// comes from a small rule on top of the task and the request's size (weight_class below).
 
 #include <array>
 #include <cstddef>
@@ -66,7 +66,7 @@ struct ModelWeight {
 
 // Immutable once built; classify() is safe to call from any number of threads at once.
 class TaskClassifier {
-public:
+  public:
     // A model with no weights: every prompt scores the same (chat, at 1/kTaskCount).
     TaskClassifier();
     // Zero weights are dropped; a (bucket, task) given twice is summed.
@@ -91,12 +91,13 @@ public:
     std::size_t weight_count() const;
     const TaskScores& bias() const { return bias_; }
 
-private:
+  private:
     TaskScores bias_{};
     // Only buckets with some non-zero weight get a row, so the rows a prompt touches stay few and close.
-    std::vector<std::uint32_t> row_of_bucket_;  // kFeatureBuckets entries: 0 for none, else row index + 1
-    std::vector<std::uint32_t> row_bucket_;     // the bucket of each row, ascending
-    std::vector<float> rows_;                   // kTaskCount weights per row
+    std::vector<std::uint32_t>
+        row_of_bucket_;  // kFeatureBuckets entries: the bucket's row, 0 (all zero) if none
+    std::vector<std::uint32_t> row_bucket_;  // the bucket of rows 1, 2, ...: ascending
+    std::vector<float> rows_;                // kTaskCount weights per row
 };
 
 // True when the text asks for deliberate work: "step by step", "prove", "derive", "design", "analyze", ...

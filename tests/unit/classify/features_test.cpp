@@ -114,7 +114,8 @@ TEST(Features, BudgetCutsBetweenCharacters) {
 }
 
 TEST(Features, HostileTextStaysWithinItsBounds) {
-    // One-letter words, sentence after sentence, cue words and quotes: as many distinct buckets per byte as it gets.
+    // One-letter words, sentence after sentence, cue words and quotes: as many distinct buckets per byte as
+    // it gets.
     std::string text;
     for (int i = 0; text.size() < 20'000; ++i) {
         text += static_cast<char>('a' + i % 26);

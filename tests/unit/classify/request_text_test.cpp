@@ -42,16 +42,17 @@ bool valid_utf8(std::string_view s) {
 }  // namespace
 
 TEST(ClassifierInput, CollectsSystemDeveloperAndUserText) {
-    const std::string body = R"({"model":"m","messages":[)"
-                             R"({"role":"system","content":"You are terse."},)"
-                             R"({"content":"Use British spelling.","role":"developer"},)"
-                             R"({"role":"user","content":"Translate: bonjour"},)"
-                             R"({"role":"assistant","content":"Hello"},)"
-                             R"({"role":"tool","tool_call_id":"1","content":"{\"x\":1}"},)"
-                             R"({"role":"user","content":[{"type":"text","text":"And merci?"},)"
-                             R"({"type":"image_url","image_url":{"url":"https://x/y.png"}},{"type":"text","text":"Thanks"}]}],)"
-                             R"("tools":[{"type":"function","function":{"name":"f"}}],)"
-                             R"("response_format":{"type":"json_object"},"max_tokens":300})";
+    const std::string body =
+        R"({"model":"m","messages":[)"
+        R"({"role":"system","content":"You are terse."},)"
+        R"({"content":"Use British spelling.","role":"developer"},)"
+        R"({"role":"user","content":"Translate: bonjour"},)"
+        R"({"role":"assistant","content":"Hello"},)"
+        R"({"role":"tool","tool_call_id":"1","content":"{\"x\":1}"},)"
+        R"({"role":"user","content":[{"type":"text","text":"And merci?"},)"
+        R"({"type":"image_url","image_url":{"url":"https://x/y.png"}},{"type":"text","text":"Thanks"}]}],)"
+        R"("tools":[{"type":"function","function":{"name":"f"}}],)"
+        R"("response_format":{"type":"json_object"},"max_tokens":300})";
     Extracted e;
     extract(body, e);
     EXPECT_EQ(e.text, "You are terse.\nUse British spelling.\nTranslate: bonjour\nAnd merci?\nThanks");
@@ -75,8 +76,9 @@ TEST(ClassifierInput, DecodesEscapes) {
 TEST(ClassifierInput, ReusesTheBufferAndToleratesOddMessages) {
     Extracted e;
     e.text = "left over";
-    extract(R"({"model":"m","messages":[{"role":"user"},{"role":"user","content":null},{"role":"user","content":""}]})",
-            e);
+    extract(
+        R"({"model":"m","messages":[{"role":"user"},{"role":"user","content":null},{"role":"user","content":""}]})",
+        e);
     EXPECT_EQ(e.text, "");
 }
 
@@ -115,7 +117,8 @@ TEST(ClassifierInput, TheHeadAndTailNeverSplitACharacterOrAnEscape) {
 TEST(ClassifierInput, TheTailComesFromTheLastTextPart) {
     const std::string long_part(8000, 'x');
     Extracted e;
-    extract(user_message(R"([{"type":"text","text":")" + long_part + R"("},{"type":"text","text":"Which language is this?"}])"),
+    extract(user_message(R"([{"type":"text","text":")" + long_part +
+                         R"("},{"type":"text","text":"Which language is this?"}])"),
             e);
     EXPECT_LE(e.text.size(), kPromptHeadBytes + 1 + kPromptTailBytes);
     EXPECT_TRUE(e.text.ends_with("\nWhich language is this?"));

@@ -25,10 +25,12 @@ TEST(ShippedModel, ClassifiesObviousPrompts) {
     };
     const Case cases[] = {
         {"Hi! How's your day going?", TaskType::chat},
-        {"Classify the sentiment of this review as positive, negative or neutral: \"The battery died after two "
+        {"Classify the sentiment of this review as positive, negative or neutral: \"The battery died after "
+         "two "
          "days.\"",
          TaskType::classification},
-        {"Summarize the following article in three bullet points:\n\nThe city council voted on Tuesday to expand "
+        {"Summarize the following article in three bullet points:\n\nThe city council voted on Tuesday to "
+         "expand "
          "the bike lane network, citing a rise in cycling commuters and fewer accidents on protected routes.",
          TaskType::summarization},
         {"Extract every email address and phone number from this text: contact jane@example.com or call "

@@ -189,11 +189,13 @@ TEST(TaskClassifier, TheLoaderRejectsMalformedFiles) {
         {"", "empty file"},
         {"hello world\n", "not a task classifier model"},
         {"gaterouter-task-classifier 1 features 1\n", "bad header"},
-        {"gaterouter-task-classifier 2 features 1 buckets 262144 classes chat\n", "unsupported format version 2"},
+        {"gaterouter-task-classifier 2 features 1 buckets 262144 classes chat\n",
+         "unsupported format version 2"},
         {"gaterouter-task-classifier 1 features 99 buckets 262144 classes chat\n", "retrain"},
         {"gaterouter-task-classifier 1 features 1 buckets 1024 classes chat\n", "1024 feature buckets"},
         {"gaterouter-task-classifier 1 features 1 buckets 262144 classes chat,code\n", "missing"},
-        {"gaterouter-task-classifier 1 features 1 buckets 262144 classes chat,poetry\n", "unknown class 'poetry'"},
+        {"gaterouter-task-classifier 1 features 1 buckets 262144 classes chat,poetry\n",
+         "unknown class 'poetry'"},
         {"gaterouter-task-classifier 1 features 1 buckets 262144 classes chat,chat\n", "listed twice"},
         {kHeader + bias + "12 3\n", "model.txt:3: expected 'bucket class weight'"},
         {kHeader + "12 3 0.5 7\n", "model.txt:2:"},
@@ -211,7 +213,8 @@ TEST(TaskClassifier, TheLoaderRejectsMalformedFiles) {
     };
     for (const auto& c : cases) {
         const std::string message = read_error(c.text);
-        EXPECT_NE(message.find(c.expected), std::string::npos) << "input: " << c.text << "\nmessage: " << message;
+        EXPECT_NE(message.find(c.expected), std::string::npos)
+            << "input: " << c.text << "\nmessage: " << message;
         EXPECT_NE(message.find("model.txt"), std::string::npos) << message;
     }
     EXPECT_EQ(read_error(kHeader + bias + "12 3 0.5\n\n7 8 -1e-3\r\n"), "");  // blank lines and CRLF are fine

@@ -13,8 +13,7 @@ using nlohmann::json;
 namespace {
 
 json image_part(const json& part) {
-    const json& image = openai::field(part, "image_url");
-    const std::string url = image.is_string() ? image.get<std::string>() : openai::get_or(image, "url", "");
+    const std::string url = image_url_of(part);
     std::string media_type, data;
     if (split_data_url(url, media_type, data))
         return {{"inlineData", {{"mimeType", media_type}, {"data", data}}}};

@@ -16,6 +16,11 @@ std::string text_of(const nlohmann::json& content) {
     return text;
 }
 
+std::string image_url_of(const nlohmann::json& part) {
+    const nlohmann::json& image = openai::field(part, "image_url");
+    return image.is_string() ? image.get<std::string>() : openai::get_or(image, "url", "");
+}
+
 bool split_data_url(const std::string& url, std::string& media_type, std::string& data) {
     if (!url.starts_with("data:")) return false;
     const auto semi = url.find(";base64,");

@@ -11,6 +11,9 @@ namespace gaterouter::providers {
 // The text of an OpenAI message's content: the string itself, or its text parts joined by newlines.
 std::string text_of(const nlohmann::json& content);
 
+// The URL of an image_url content part ({"image_url": {"url": ...}}, or the older bare string form).
+std::string image_url_of(const nlohmann::json& part);
+
 // "data:image/png;base64,AAAA" → {"image/png", "AAAA"}; false for any other URL.
 bool split_data_url(const std::string& url, std::string& media_type, std::string& data);
 

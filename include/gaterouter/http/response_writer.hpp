@@ -2,6 +2,7 @@
 // How a handler answers: either one whole response, or a header followed by chunks (for Server-Sent Events).
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "gaterouter/http/message.hpp"
@@ -16,7 +17,8 @@ class ResponseWriter {
     // Sends a complete response; Content-Length and the keep-alive state are set here.
     awaitable<error_code> send(Response res);
 
-    // Sends the header of a chunked response; the body follows through write_chunk and finish_stream.
+    // Commits to a chunked response with this header; the body follows through write_chunk and finish_stream.
+    // The header goes out together with the first chunk: one write, not two, before the first token.
     awaitable<error_code> start_stream(bhttp::response<bhttp::empty_body> header);
     awaitable<error_code> write_chunk(std::string_view data);
     awaitable<error_code> finish_stream();
@@ -34,10 +36,14 @@ class ResponseWriter {
     std::uint64_t bytes_sent() const { return bytes_sent_; }
 
   private:
+    template <class Buffers>
+    awaitable<error_code> write_with_head(Buffers buffers);  // by value: it outlives the caller's temporaries
+
     beast::tcp_stream& stream_;
     Millis write_timeout_;
     bool keep_alive_;
     bool headers_sent_ = false;
+    std::string pending_head_;  // a stream's serialised header, until the first write
     bool complete_ = false;
     Status status_ = Status::unknown;
     std::uint64_t bytes_sent_ = 0;

@@ -20,7 +20,6 @@ class Exchange {
 
     unsigned status() const { return parser_.get().result_int(); }
     const http::bhttp::fields& headers() const { return parser_.get().base(); }
-    bool done() const { return parser_.is_done(); }
     // Nothing of a response came back: a reused connection that the upstream had closed.
     bool nothing_received() const { return !head_read_ && connection_->buffer.size() == 0; }
     // The response was read to its end and the upstream keeps the connection open.

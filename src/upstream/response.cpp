@@ -56,10 +56,6 @@ unsigned Response::status() const {
 const http::bhttp::fields& Response::headers() const {
     return exchange_->headers();
 }
-bool Response::done() const {
-    return !exchange_ || exchange_->done();
-}
-
 awaitable<Failure> Response::read_some(std::string_view& piece) {
     piece = {};
     if (!exchange_) co_return Failure::none;

@@ -18,15 +18,12 @@ class Router {
     void add(Verb method, std::string path, Handler handler);
     // Matches every path that starts with `prefix` (after exact routes were tried).
     void add_prefix(Verb method, std::string prefix, Handler handler);
-    // Answers requests no route matches; `method_allowed` below tells 404 from 405.
-    void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
     struct Match {
-        const Handler* handler = nullptr;  // null: nothing matched, use the fallback
+        const Handler* handler = nullptr;  // null: nothing matched (the server answers 404, or 405)
         bool path_known = false;           // the path exists under another method
     };
     Match find(Verb method, std::string_view target) const;
-    const Handler& fallback() const { return fallback_; }
 
   private:
     struct Route {
@@ -36,7 +33,6 @@ class Router {
     };
     std::vector<Route> exact_;
     std::vector<Route> prefixes_;
-    Handler fallback_;
 };
 
 }  // namespace gaterouter::http

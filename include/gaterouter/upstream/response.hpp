@@ -49,7 +49,6 @@ class Response {
     awaitable<Failure> read_some(std::string_view& piece);
     // Reads the rest of the body into `body`, at most `limit` bytes.
     awaitable<Failure> read_all(std::string& body, std::size_t limit);
-    bool done() const;
 
     // Gives up on the body (the client went away): the connection is closed, not pooled.
     void abandon();

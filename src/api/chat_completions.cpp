@@ -124,10 +124,7 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     if (failure != upstream::Failure::none) co_return in_flight.failed(upstream_failure(failure, model.id));
 
     if (response.status() < 200 || response.status() > 299) {
-        std::string error_body;
-        const auto read = co_await scope.upstream(response.read_all(error_body, 1024 * 1024));
-        if (read != upstream::Failure::none) error_body.clear();
-        openai::ApiError error = provider.chat->translate_error(response.status(), error_body, model);
+        openai::ApiError error = co_await read_upstream_error(scope, response, provider, model);
         if (error.retryable()) co_return in_flight.failed(std::move(error));
         in_flight.succeeded();  // the provider is healthy; the request was not
         co_await scope.fail(std::move(error));
@@ -149,13 +146,13 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     co_return attempt;
 }
 
-awaitable<void> relay_upstream_error(RequestScope& scope, upstream::Response& response,
-                                     const providers::ProviderRuntime& provider,
-                                     const catalog::Model& model) {
+awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::Response& response,
+                                                const providers::ProviderRuntime& provider,
+                                                const catalog::Model& model) {
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, 1024 * 1024));
-    if (failure != upstream::Failure::none) body.clear();
-    co_await scope.fail(provider.chat->translate_error(response.status(), body, model));
+    if (failure != upstream::Failure::none) body.clear();  // the status alone still says what happened
+    co_return provider.chat->translate_error(response.status(), body, model);
 }
 
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(

@@ -42,7 +42,8 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
         co_return;
     }
     if (response.status() < 200 || response.status() > 299) {
-        co_await relay_upstream_error(scope, response, provider, *model);
+        openai::ApiError error = co_await read_upstream_error(scope, response, provider, *model);
+        co_await scope.fail(std::move(error));
         co_return;
     }
     std::string body;

@@ -65,9 +65,10 @@ std::optional<openai::ApiError> check_api_key(const http::Request& request, cons
 // What a chat request asks of the model that serves it.
 catalog::Needs needs_of(const openai::ChatRequest& chat);
 
-// Reads an upstream's error response and sends the client the error it maps to.
-awaitable<void> relay_upstream_error(RequestScope& scope, upstream::Response& response,
-                                     const providers::ProviderRuntime& provider, const catalog::Model& model);
+// Reads an upstream's error response: the error the client gets for it.
+awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::Response& response,
+                                                const providers::ProviderRuntime& provider,
+                                                const catalog::Model& model);
 
 // The error for an upstream exchange that failed before any answer (502, or 504 for timeouts).
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model);

@@ -1,0 +1,26 @@
+#pragma once
+// Where the ledger lives. SQLite is the embedded implementation (sqlite_stores.hpp); a shared store for
+// several gateways (Redis) would be another.
+
+#include <span>
+
+#include "gaterouter/store/ledger_rows.hpp"
+#include "gaterouter/store/spend_report.hpp"
+
+namespace gaterouter::store {
+
+class LedgerStore {
+  public:
+    virtual ~LedgerStore() = default;
+
+    // Writes every entry in one transaction, or none of them; throws StoreError.
+    virtual void write_batch(std::span<const LedgerEntry> entries) = 0;
+    // Charges every reservation left behind by a crash at its reserved amount, as a request row flagged
+    // kChargedReservationFlag at the reservation's time, and clears them. Run at startup, before the writer.
+    virtual RecoveryResult recover() = 0;
+    // Total cost of the request rows the filter covers.
+    virtual NanoUsd sum_cost(const SpendFilter& filter) const = 0;
+    virtual SpendReport spend_report(const SpendQuery& query) const = 0;
+};
+
+}  // namespace gaterouter::store

@@ -1,0 +1,18 @@
+#pragma once
+// Money as an integer count of nano-USD (1e-9 USD). Prices and totals are summed over millions of requests;
+// integers keep every cent exact where doubles would drift.
+
+#include <cstdint>
+#include <string>
+
+namespace gaterouter::store {
+
+using NanoUsd = std::int64_t;
+
+inline constexpr NanoUsd kNanoUsdPerUsd = 1'000'000'000;
+
+// Exact decimal dollars with at least two decimals and no trailing zeros beyond: 1500000000 → "1.50",
+// 150 → "0.00000015", -2500000000 → "-2.50".
+std::string format_usd(NanoUsd amount);
+
+}  // namespace gaterouter::store

@@ -1,0 +1,76 @@
+#include "migrations.hpp"
+
+namespace gaterouter::store {
+
+namespace {
+
+// Times are unix milliseconds, money nano-USD (1e-9 USD), both INTEGER. Empty text means "none" where a value
+// is optional (a request without a key), so sums and groups never meet NULL.
+constexpr const char* kInitialSchema = R"sql(
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    team TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL UNIQUE,            -- hex of the key's SHA-256; the key itself is never stored
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER,                     -- NULL: never expires
+    revoked_ms INTEGER,                     -- NULL: not revoked
+    allowed_models TEXT NOT NULL DEFAULT '',-- comma-separated model ids; empty: every model
+    policy TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE budgets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    scope_kind TEXT NOT NULL CHECK (scope_kind IN ('global', 'team', 'key', 'model', 'task', 'key_model')),
+    scope_value TEXT NOT NULL DEFAULT '',   -- the team, key, model or task; the key of a key_model scope
+    scope_model TEXT NOT NULL DEFAULT '',   -- the model of a key_model scope
+    period TEXT NOT NULL CHECK (period IN ('day', 'month', 'total')),
+    limit_nano_usd INTEGER NOT NULL CHECK (limit_nano_usd >= 0),
+    hard INTEGER NOT NULL CHECK (hard IN (0, 1)),
+    alert_thresholds TEXT NOT NULL DEFAULT '', -- comma-separated fractions of the limit
+    utc_offset_minutes INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    time_ms INTEGER NOT NULL,
+    request_id TEXT NOT NULL,
+    key_name TEXT NOT NULL,
+    team TEXT NOT NULL,
+    model TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    task TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    cost_nano_usd INTEGER NOT NULL,
+    status INTEGER NOT NULL,                -- HTTP status sent; 0: none (charged by crash recovery)
+    attempts INTEGER NOT NULL,
+    flags TEXT NOT NULL                     -- comma-separated, e.g. 'charged_reservation'
+);
+CREATE INDEX requests_by_time ON requests (time_ms);
+
+-- A request in flight: its maximum cost, held until its row in requests is written (in the same transaction
+-- that deletes this one).
+CREATE TABLE reservations (
+    request_id TEXT PRIMARY KEY,
+    time_ms INTEGER NOT NULL,
+    key_name TEXT NOT NULL,
+    team TEXT NOT NULL,
+    model TEXT NOT NULL,
+    task TEXT NOT NULL,
+    amount_nano_usd INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kMigrations[] = {kInitialSchema};
+
+}  // namespace
+
+std::span<const char* const> schema_migrations() {
+    return kMigrations;
+}
+
+}  // namespace gaterouter::store

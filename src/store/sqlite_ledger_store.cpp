@@ -1,0 +1,189 @@
+#include <string>
+
+#include "gaterouter/store/sqlite_stores.hpp"
+#include "sqlite_connection.hpp"
+
+namespace gaterouter::store {
+
+struct SqliteLedgerStore::BatchStatements {
+    explicit BatchStatements(SqliteConnection& connection)
+        : insert_reservation(
+              connection,
+              "INSERT OR REPLACE INTO reservations (request_id, time_ms, key_name, team, model, "
+              "task, amount_nano_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+          insert_request(connection,
+                         "INSERT INTO requests (time_ms, request_id, key_name, team, model, provider, task, "
+                         "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, "
+                         "status, attempts, flags) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+          delete_reservation(connection, "DELETE FROM reservations WHERE request_id = ?1") {}
+
+    void write(const ReservationRow& row) {
+        Statement& s = insert_reservation;
+        s.reset();
+        s.bind(1, row.request_id);
+        s.bind(2, row.time_unix_ms);
+        s.bind(3, row.key_name);
+        s.bind(4, row.team);
+        s.bind(5, row.model);
+        s.bind(6, row.task);
+        s.bind(7, row.amount);
+        s.step();
+    }
+
+    void write(const RequestRow& row) {
+        Statement& s = insert_request;
+        s.reset();
+        s.bind(1, row.time_unix_ms);
+        s.bind(2, row.request_id);
+        s.bind(3, row.key_name);
+        s.bind(4, row.team);
+        s.bind(5, row.model);
+        s.bind(6, row.provider);
+        s.bind(7, row.task);
+        s.bind(8, row.prompt_tokens);
+        s.bind(9, row.completion_tokens);
+        s.bind(10, row.cached_tokens);
+        s.bind(11, row.reasoning_tokens);
+        s.bind(12, row.cost);
+        s.bind(13, std::int64_t{row.status});
+        s.bind(14, std::int64_t{row.attempts});
+        s.bind(15, row.flags);
+        s.step();
+        delete_reservation.reset();
+        delete_reservation.bind(1, row.request_id);
+        delete_reservation.step();
+    }
+
+    Statement insert_reservation;
+    Statement insert_request;
+    Statement delete_reservation;
+};
+
+SqliteLedgerStore::SqliteLedgerStore(const SqliteDatabase& database) : database_(database) {
+    std::lock_guard lock(database_.writer().mutex());
+    batch_ = std::make_unique<BatchStatements>(database_.writer());
+}
+
+SqliteLedgerStore::~SqliteLedgerStore() {
+    std::lock_guard lock(database_.writer().mutex());
+    batch_.reset();
+}
+
+void SqliteLedgerStore::write_batch(std::span<const LedgerEntry> entries) {
+    SqliteConnection& connection = database_.writer();
+    std::lock_guard lock(connection.mutex());
+    Transaction transaction(connection);
+    for (const LedgerEntry& entry : entries) {
+        std::visit([this](const auto& row) { batch_->write(row); }, entry);
+    }
+    transaction.commit();
+}
+
+RecoveryResult SqliteLedgerStore::recover() {
+    SqliteConnection& connection = database_.writer();
+    std::lock_guard lock(connection.mutex());
+    Transaction transaction(connection);
+    RecoveryResult result;
+    {
+        Statement totals(connection, "SELECT COUNT(*), COALESCE(SUM(amount_nano_usd), 0) FROM reservations");
+        totals.step();
+        result.reservations = totals.int64_at(0);
+        result.charged = totals.int64_at(1);
+    }
+    Statement charge(
+        connection,
+        "INSERT INTO requests (time_ms, request_id, key_name, team, model, provider, task, "
+        "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, status, "
+        "attempts, flags) "
+        "SELECT time_ms, request_id, key_name, team, model, '', task, 0, 0, 0, 0, amount_nano_usd, "
+        "0, 0, ?1 FROM reservations ORDER BY time_ms");
+    charge.bind(1, std::string_view(kChargedReservationFlag));
+    charge.step();
+    connection.exec("DELETE FROM reservations");
+    transaction.commit();
+    return result;
+}
+
+NanoUsd SqliteLedgerStore::sum_cost(const SpendFilter& filter) const {
+    // Optional columns compare only when given (?N IS NULL), so one statement serves every scope.
+    SqliteConnection& connection = database_.reader();
+    std::lock_guard lock(connection.mutex());
+    Statement sum(connection,
+                  "SELECT COALESCE(SUM(cost_nano_usd), 0) FROM requests WHERE time_ms >= ?1 AND time_ms < ?2 "
+                  "AND (?3 IS NULL OR key_name = ?3) AND (?4 IS NULL OR team = ?4) "
+                  "AND (?5 IS NULL OR model = ?5) AND (?6 IS NULL OR task = ?6)");
+    sum.bind(1, filter.from_unix_ms);
+    sum.bind(2, filter.to_unix_ms);
+    const std::optional<std::string>* columns[] = {&filter.key_name, &filter.team, &filter.model,
+                                                   &filter.task};
+    int index = 3;
+    for (const auto* column : columns) {
+        if (*column) sum.bind(index, std::string_view(**column));
+        ++index;
+    }
+    sum.step();
+    return sum.int64_at(0);
+}
+
+namespace {
+
+std::string group_expression(GroupField field, int day_utc_offset_minutes) {
+    switch (field) {
+        case GroupField::key:
+            return "key_name";
+        case GroupField::team:
+            return "team";
+        case GroupField::model:
+            return "model";
+        case GroupField::provider:
+            return "provider";
+        case GroupField::task:
+            return "task";
+        case GroupField::day:
+            // The offset is an int, so writing it into the SQL cannot inject anything.
+            return "strftime('%Y-%m-%d', (time_ms + " +
+                   std::to_string(std::int64_t{day_utc_offset_minutes} * 60000) + ") / 1000, 'unixepoch')";
+    }
+    return "''";
+}
+
+}  // namespace
+
+SpendReport SqliteLedgerStore::spend_report(const SpendQuery& query) const {
+    std::string groups;
+    std::string order;
+    for (std::size_t i = 0; i < query.group_by.size(); ++i) {
+        groups += group_expression(query.group_by[i], query.day_utc_offset_minutes) + ", ";
+        order += (i == 0 ? "" : ", ") + std::to_string(i + 1);
+    }
+    std::string sql =
+        "SELECT " + groups +
+        "COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), "
+        "SUM(reasoning_tokens), SUM(cost_nano_usd) FROM requests WHERE time_ms >= ?1 AND time_ms < ?2";
+    if (!query.group_by.empty()) sql += " GROUP BY " + order + " ORDER BY " + order;
+
+    SqliteConnection& connection = database_.reader();
+    std::lock_guard lock(connection.mutex());
+    Statement select(connection, sql);
+    select.bind(1, query.from_unix_ms);
+    select.bind(2, query.to_unix_ms);
+    SpendReport report;
+    report.group_by = query.group_by;
+    const int n = static_cast<int>(query.group_by.size());
+    while (select.step()) {
+        SpendReportRow row;
+        for (int i = 0; i < n; ++i) row.groups.push_back(select.text_at(i));
+        row.requests = select.int64_at(n);
+        if (row.requests == 0) continue;  // no GROUP BY over no rows still yields one row
+        row.prompt_tokens = select.int64_at(n + 1);
+        row.completion_tokens = select.int64_at(n + 2);
+        row.cached_tokens = select.int64_at(n + 3);
+        row.reasoning_tokens = select.int64_at(n + 4);
+        row.cost = select.int64_at(n + 5);
+        report.rows.push_back(std::move(row));
+    }
+    return report;
+}
+
+}  // namespace gaterouter::store

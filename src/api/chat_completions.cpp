@@ -1,30 +1,36 @@
 #include "gaterouter/api/chat_completions.hpp"
 
-#include "gaterouter/classify/request_text.hpp"
+#include <charconv>
+#include <cstdio>
+
 #include "gaterouter/http/sse.hpp"
 
 namespace gaterouter::api {
+namespace {
 
-std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys) {
+// The headers that say which model served the answer, and what it was expected to cost.
+template <class Fields>
+void stamp_candidate(Fields& headers, const route::Candidate& candidate) {
+    char cost[32];
+    std::snprintf(cost, sizeof cost, "%.6f", candidate.expected_cost_usd);
+    headers.set("x-gaterouter-model", candidate.model->id);
+    headers.set("x-gaterouter-provider", candidate.model->provider->name);
+    headers.set("x-gaterouter-estimated-cost-usd", cost);
+}
+
+}  // namespace
+
+std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys,
+                                              const auth::ApiKey** key) {
     if (keys.open()) return std::nullopt;
     const auto it = request.find(http::bhttp::field::authorization);
     if (it == request.end()) return openai::missing_api_key();
     const std::string_view token = auth::bearer_token(it->value());
     if (token.empty()) return openai::missing_api_key();
-    if (keys.verify(token) == nullptr) return openai::invalid_api_key();
+    const auth::ApiKey* found = keys.verify(token);
+    if (found == nullptr) return openai::invalid_api_key();
+    if (key != nullptr) *key = found;
     return std::nullopt;
-}
-
-catalog::Needs needs_of(const openai::ChatRequest& chat) {
-    catalog::Needs needs;
-    if (chat.wants_tools) needs.capabilities |= catalog::kTools;
-    if (chat.has_images) needs.capabilities |= catalog::kVision;
-    if (chat.json_mode) needs.capabilities |= catalog::kJson;
-    if (chat.stream) needs.capabilities |= catalog::kStreaming;
-    needs.prompt_tokens = chat.estimated_prompt_tokens;
-    needs.max_output_tokens =
-        static_cast<std::uint32_t>(std::min<std::int64_t>(chat.max_tokens.value_or(0), UINT32_MAX));
-    return needs;
 }
 
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model) {
@@ -34,58 +40,106 @@ openai::ApiError upstream_failure(upstream::Failure failure, std::string_view mo
     return openai::upstream_unreachable(model, upstream::describe(failure));
 }
 
+std::optional<openai::ApiError> read_chat_request(http::Request& request, openai::ChatRequest& chat,
+                                                  std::string& extension) {
+    if (auto bad = openai::parse_chat_request(request.body(), chat)) return bad;
+    if (!chat.extension) return std::nullopt;
+    // GateRouter's own field never goes upstream (vendors refuse unknown parameters); the request is read
+    // again from the bytes that will be sent, and the extension kept aside for routing.
+    extension.assign(chat.extension->raw);
+    request.body() = openai::without_member(request.body(), chat.root, "gaterouter");
+    if (auto bad = openai::parse_chat_request(request.body(), chat)) return bad;
+    openai::JsonSyntaxError ignored;
+    chat.extension = openai::scan_json(extension, ignored);
+    return std::nullopt;
+}
+
 awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
     RequestScope scope(request, out, *services_.access_log);
-    if (auto denied = check_api_key(request, *services_.keys)) {
+    const auth::ApiKey* key = nullptr;
+    if (auto denied = check_api_key(request, *services_.keys, &key)) {
         co_await scope.fail(*denied);
         co_return;
     }
-
     openai::ChatRequest chat;
-    if (auto bad = openai::parse_chat_request(request.body(), chat)) {
+    std::string extension;
+    if (auto bad = read_chat_request(request, chat, extension)) {
         co_await scope.fail(*bad);
         co_return;
     }
     scope.set_model(chat.model);
+    RouteDecision decision;
+    std::optional<openai::ApiError> refused = decide_route(services_, request, chat, key, false, decision);
     if (services_.classifier) {
-        thread_local std::string text;  // the classifier's input, reused from request to request
-        const classify::Classification c = services_.classifier->classify(classify::classifier_input(chat, text));
-        scope.set_task(classify::task_name(c.task), classify::weight_name(c.weight));
+        scope.set_task(classify::task_name(decision.classification.task),
+                       classify::weight_name(decision.classification.weight));
     }
-    const catalog::Model* model = services_.catalog->find_model(chat.model);
-    if (model == nullptr) {
-        co_await scope.fail(openai::model_not_found(chat.model));
+    if (refused) {
+        co_await scope.fail(std::move(*refused));
         co_return;
     }
-    const route::Plan plan =
-        route::plan_for_model(*services_.catalog, *model, needs_of(chat), services_.max_attempts);
-    if (!plan.refusal.empty()) {
-        co_await scope.fail(openai::invalid_request("This request cannot be served: " + plan.refusal + ".",
-                                                    "model", "model_not_capable"));
-        co_return;
-    }
+    std::optional<openai::ApiError> last_error = co_await execute(scope, request, chat, decision);
+    if (!last_error) co_return;
+    co_await scope.fail(std::move(*last_error));
+}
 
-    // The plan's candidates in order: a retryable failure before anything reached the client moves on to the
-    // next one, invisibly to the client. Candidates whose breaker is open are passed over.
+// Tries the plan's candidates in order: a retryable failure before anything reached the client moves on to
+// the next one, invisibly to the client. Candidates that cannot take a request now (open breaker,
+// Retry-After) are passed over; when that leaves nothing at all, the request waits a bounded time for the
+// first of them to take probes again. Returns the error to answer with, or nothing once the client has its
+// answer.
+awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
+    RequestScope& scope, http::Request& request, const openai::ChatRequest& chat,
+    const RouteDecision& decision) const {
     std::optional<openai::ApiError> last_error;
-    for (std::size_t i = 0; i < plan.candidates.size(); ++i) {
-        const catalog::Model& candidate = *plan.candidates[i];
-        route::DeploymentState& health = services_.deployments->of(candidate);
-        if (!health.breaker.allow()) {
-            if (!last_error) last_error = openai::model_unavailable(candidate.id);
-            continue;
+    std::size_t attempts = 0;
+    bool waited = false;
+    for (;;) {
+        for (std::size_t i = 0; i < decision.candidates.size() && attempts < services_.max_attempts; ++i) {
+            const route::Candidate& candidate = decision.candidates[i];
+            route::DeploymentState& health = services_.deployments->of(*candidate.model);
+            if (!health.available() || !health.breaker.allow()) {
+                if (!last_error) last_error = openai::model_unavailable(candidate.model->id);
+                continue;
+            }
+            if (attempts == 0) {
+                services_.retry_budget->on_request();
+            } else if (!services_.retry_budget->try_spend()) {
+                co_return last_error;  // a wide outage: failovers would only add load
+            }
+            ++attempts;
+            scope.begin_attempt(candidate.model->provider->name);
+            // The last try may take the client's body itself; earlier ones send a copy, kept for a retry.
+            const bool last_try = attempts == services_.max_attempts || i + 1 == decision.candidates.size();
+            std::string copy;
+            std::string& body = last_try ? request.body() : (copy = request.body());
+            Attempt attempt = co_await try_candidate(scope, chat, body, candidate, health);
+            if (attempt.done) co_return std::nullopt;
+            last_error = std::move(attempt.error);
         }
-        scope.begin_attempt(candidate.provider->name);
-        // The last candidate may take the client's body itself; earlier ones get a copy, kept for a retry.
-        std::string copy;
-        std::string& body = i + 1 == plan.candidates.size() ? request.body() : (copy = request.body());
-        const Attempt attempt = co_await try_candidate(scope, chat, body, candidate, health);
-        if (attempt.done) co_return;
-        last_error = attempt.error;
+        if (attempts > 0 || waited) co_return last_error;
+        waited = true;
+        const auto wait = time_to_recovery(decision);
+        if (!wait) co_return last_error;
+        const auto executor = co_await net::this_coro::executor;
+        net::steady_timer timer(executor, *wait);
+        error_code ec;
+        co_await timer.async_wait(with_ec(ec));
     }
-    // Named first: GCC 12 destroys a conditional's temporary twice when it is a coroutine's argument.
-    openai::ApiError error = last_error ? std::move(*last_error) : openai::model_unavailable(model->id);
-    co_await scope.fail(std::move(error));
+}
+
+// How long until the first candidate takes requests again, when that is within the wait allowed.
+std::optional<std::chrono::steady_clock::duration> ChatCompletionsHandler::time_to_recovery(
+    const RouteDecision& decision) const {
+    const auto now = services_.clock->now();
+    std::optional<route::Clock::time_point> first;
+    for (const route::Candidate& c : decision.candidates) {
+        const route::DeploymentState& state = services_.deployments->of(*c.model);
+        const auto at = std::max(state.breaker.reopens_at(), state.held_until());
+        if (!first || at < *first) first = at;
+    }
+    if (!first || *first - now > services_.wait_for_recovery) return std::nullopt;
+    return std::max(*first - now, route::Clock::duration::zero());
 }
 
 ChatCompletionsHandler::InFlight::InFlight(route::DeploymentState& health)
@@ -98,21 +152,41 @@ ChatCompletionsHandler::InFlight::~InFlight() {
 }
 
 ChatCompletionsHandler::Attempt ChatCompletionsHandler::InFlight::failed(openai::ApiError error) {
-    health_.breaker.record_failure();
-    health_.failures.fetch_add(1, std::memory_order_relaxed);
+    health_.record_failure();
     return Attempt{false, std::move(error)};
 }
 
-void ChatCompletionsHandler::InFlight::succeeded() {
-    health_.breaker.record_success();
-    health_.successes.fetch_add(1, std::memory_order_relaxed);
-    const auto elapsed = std::chrono::steady_clock::now() - start_;
-    health_.latency_ms.add(std::chrono::duration<double, std::milli>(elapsed).count());
+void ChatCompletionsHandler::InFlight::first_token() {
+    if (first_token_ == std::chrono::steady_clock::time_point{})
+        first_token_ = std::chrono::steady_clock::now();
+}
+
+void ChatCompletionsHandler::InFlight::succeeded(std::int64_t output_tokens) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    const double ttft =
+        first_token_ == std::chrono::steady_clock::time_point{} ? -1.0 : ms(first_token_ - start_);
+    health_.record_success(ms(now - start_), ttft, output_tokens);
+}
+
+// Retry-After on a 429 or 503: the provider asks for a pause; the deployment is left out until then (at most
+// a minute, whatever it asks).
+void hold_for_retry_after(const upstream::Response& response, route::DeploymentState& health,
+                          const route::Clock& clock) {
+    if (response.status() != 429 && response.status() != 503) return;
+    const auto it = response.headers().find(http::bhttp::field::retry_after);
+    if (it == response.headers().end()) return;
+    const std::string_view value = it->value();
+    long long seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc() || end != value.data() + value.size() || seconds <= 0) return;
+    health.hold_until(clock.now() + std::chrono::seconds(std::min(seconds, 60LL)));
 }
 
 awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(
-    RequestScope& scope, const openai::ChatRequest& chat, std::string& body, const catalog::Model& model,
-    route::DeploymentState& health) const {
+    RequestScope& scope, const openai::ChatRequest& chat, std::string& body,
+    const route::Candidate& candidate, route::DeploymentState& health) const {
+    const catalog::Model& model = *candidate.model;
     const providers::ProviderRuntime& provider = services_.providers->of(*model.provider);
     http::Request upstream_request = provider.chat->build_request(chat, body, model);
     upstream_request.set("x-request-id", scope.id());
@@ -124,21 +198,22 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     if (failure != upstream::Failure::none) co_return in_flight.failed(upstream_failure(failure, model.id));
 
     if (response.status() < 200 || response.status() > 299) {
+        hold_for_retry_after(response, health, *services_.clock);
         openai::ApiError error = co_await read_upstream_error(scope, response, provider, model);
         if (error.retryable()) co_return in_flight.failed(std::move(error));
-        in_flight.succeeded();  // the provider is healthy; the request was not
+        in_flight.succeeded(0);  // the provider is healthy; the request was not
         co_await scope.fail(std::move(error));
         co_return Attempt{true, {}};
     }
     const providers::StreamOptions options{chat.include_usage};
     std::optional<openai::ApiError> error;
     if (chat.stream) {
-        error = co_await relay_stream(scope, response, provider, model, options);
+        error = co_await relay_stream(scope, response, provider, candidate, options, in_flight);
     } else {
-        error = co_await relay_whole(scope, response, provider, model);
+        error = co_await relay_whole(scope, response, provider, candidate);
     }
     if (!error) {
-        in_flight.succeeded();
+        in_flight.succeeded(0);
         co_return Attempt{true, {}};
     }
     Attempt attempt = in_flight.failed(std::move(*error));
@@ -157,15 +232,15 @@ awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::R
 
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
     RequestScope& scope, upstream::Response& response, const providers::ProviderRuntime& provider,
-    const catalog::Model& model) const {
+    const route::Candidate& candidate) const {
+    const catalog::Model& model = *candidate.model;
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, services_.max_upstream_body_bytes));
     if (failure != upstream::Failure::none) co_return upstream_failure(failure, model.id);
 
     http::Response res{http::Status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
-    res.set("x-gaterouter-model", model.id);
-    res.set("x-gaterouter-provider", model.provider->name);
+    stamp_candidate(res, candidate);
     res.body() = provider.chat->translate_response(std::move(body), model);
     scope.stamp(res);
     scope.first_byte();
@@ -179,7 +254,8 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
 // finished answer: the stream ends with an error event and without [DONE].
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
     RequestScope& scope, upstream::Response& response, const providers::ProviderRuntime& provider,
-    const catalog::Model& model, const providers::StreamOptions& options) const {
+    const route::Candidate& candidate, const providers::StreamOptions& options, InFlight& in_flight) const {
+    const catalog::Model& model = *candidate.model;
     http::ResponseWriter& out = scope.out();
     http::SseParser parser;
     const auto translator = provider.chat->stream_translator(model, options);
@@ -192,6 +268,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
         std::string_view piece;
         auto failure = co_await scope.upstream(response.read_some(piece));
         batch.clear();
+        if (!piece.empty()) in_flight.first_token();
         if (failure == upstream::Failure::none) {
             const bool parsed = piece.empty() ? parser.finish(on_event) : parser.feed(piece, on_event);
             if (!parsed) failure = upstream::Failure::protocol;
@@ -207,7 +284,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
         }
         if (!batch.empty() || piece.empty()) {
             error_code ec;
-            if (!out.headers_sent()) ec = co_await start_stream(scope, model);
+            if (!out.headers_sent()) ec = co_await start_stream(scope, candidate);
             if (!ec) ec = co_await out.write_chunk(batch);
             if (ec) {  // the client left: stop the upstream, so no one pays for tokens no one reads
                 response.abandon();
@@ -226,12 +303,12 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
     co_return std::nullopt;
 }
 
-awaitable<error_code> ChatCompletionsHandler::start_stream(RequestScope& scope, const catalog::Model& model) {
+awaitable<error_code> ChatCompletionsHandler::start_stream(RequestScope& scope,
+                                                           const route::Candidate& candidate) {
     http::bhttp::response<http::bhttp::empty_body> head{http::Status::ok, 11};
     head.set(http::bhttp::field::content_type, "text/event-stream");
     head.set(http::bhttp::field::cache_control, "no-cache");
-    head.set("x-gaterouter-model", model.id);
-    head.set("x-gaterouter-provider", model.provider->name);
+    stamp_candidate(head, candidate);
     scope.stamp(head);
     scope.first_byte();
     const error_code ec = co_await scope.out().start_stream(std::move(head));

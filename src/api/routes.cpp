@@ -5,6 +5,7 @@
 #include "gaterouter/api/chat_completions.hpp"
 #include "gaterouter/api/embeddings.hpp"
 #include "gaterouter/api/handlers.hpp"
+#include "gaterouter/api/route_explain.hpp"
 #include "gaterouter/obs/request_id.hpp"
 
 namespace gaterouter::api {
@@ -12,6 +13,9 @@ namespace gaterouter::api {
 std::string models_body(const catalog::Catalog& catalog) {
     nlohmann::json data = nlohmann::json::array();
     for (const auto& m : catalog.models()) {
+        nlohmann::json quality = nlohmann::json::object();
+        for (std::size_t t = 0; t < catalog::kTaskCount; ++t)
+            quality[std::string(catalog::task_name(static_cast<catalog::TaskType>(t)))] = m->quality[t];
         data.push_back({{"id", m->id},
                         {"object", "model"},
                         {"created", 0},
@@ -25,7 +29,7 @@ std::string models_body(const catalog::Catalog& catalog) {
                           {"context_window", m->context_window},
                           {"max_output_tokens", m->max_output_tokens},
                           {"capabilities", catalog::capability_names(m->capabilities)},
-                          {"quality", m->quality}}}});
+                          {"quality", std::move(quality)}}}});
     }
     return nlohmann::json{{"object", "list"}, {"data", std::move(data)}}.dump();
 }
@@ -123,6 +127,7 @@ void add_routes(http::Router& router, const Services& services, upstream::Client
     };
     router.add(http::Verb::post, "/v1/chat/completions", ChatCompletionsHandler(services, client));
     router.add(http::Verb::post, "/v1/embeddings", EmbeddingsHandler(services, client));
+    router.add(http::Verb::post, "/v1/route/explain", bind(explain_route));
     router.add(http::Verb::get, "/v1/models", bind(list_models));
     router.add(http::Verb::get, "/healthz", bind(healthz));
     router.add(http::Verb::get, "/readyz", bind(readyz));

@@ -51,6 +51,20 @@ std::shared_ptr<const auth::ApiKeySet> make_keys(const config::Config& config) {
     return std::make_shared<const auth::ApiKeySet>(std::move(keys));
 }
 
+// The scheduler and what steers it: policies, aliases ("auto" and the configured ones), per-key preferences.
+void wire_routing(const config::Config& config, const route::Clock& clock, api::Services& s) {
+    s.clock = &clock;
+    s.policies = std::make_shared<const route::Policies>(config.routing);
+    s.scheduler = std::make_shared<const route::Scheduler>(*s.catalog, *s.deployments);
+    s.retry_budget = std::make_shared<route::RetryBudget>(config.routing.retry_budget, clock);
+    s.wait_for_recovery = config.routing.wait_for_recovery;
+    s.aliases.emplace("auto", api::Preferences{});
+    for (const auto& a : config.routing.aliases)
+        s.aliases.emplace(a.name, api::resolve_preferences(a.routing, *s.catalog, *s.policies));
+    for (const auto& k : config.api_keys)
+        s.key_preferences.emplace(k.name, api::resolve_preferences(k.routing, *s.catalog, *s.policies));
+}
+
 }  // namespace
 
 Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::make_unique<State>()) {
@@ -68,6 +82,7 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
         b.consecutive_failures, b.error_rate, b.min_requests, b.window, b.cooldown, b.half_open_probes};
     s.deployments = std::make_shared<const route::Deployments>(*s.catalog, breaker, state_->clock);
     s.max_attempts = config_.routing.max_attempts;
+    wire_routing(config_, state_->clock, s);
     if (!config_.routing.classifier_model.empty()) {
         s.classifier = std::make_shared<const classify::TaskClassifier>(
             classify::TaskClassifier::load(config_.routing.classifier_model));

@@ -1,5 +1,7 @@
 #include "gaterouter/catalog/catalog.hpp"
 
+#include <map>
+
 namespace gaterouter::catalog {
 
 namespace {
@@ -36,30 +38,58 @@ std::vector<std::string> capability_names(unsigned bits) {
     return names;
 }
 
-std::string Model::unfit_for(const Needs& needs) const {
-    if (has(kEmbeddings) && (needs.capabilities & kEmbeddings) == 0) {
-        return "model '" + id + "' is an embeddings model; use POST /v1/embeddings";
-    }
-    for (const auto& c : kCapabilityNames) {
-        if ((needs.capabilities & c.bit) != 0 && !has(c.bit)) return "model '" + id + "' " + c.missing;
-    }
-    if (context_window != 0) {
-        const std::uint64_t wanted = std::uint64_t{needs.prompt_tokens} + needs.max_output_tokens;
-        if (wanted > context_window) {
-            return "model '" + id + "' has a context window of " + std::to_string(context_window) +
-                   " tokens, and this request needs about " + std::to_string(needs.prompt_tokens) +
-                   " for the prompt" +
-                   (needs.max_output_tokens != 0
-                        ? " plus " + std::to_string(needs.max_output_tokens) + " to answer"
-                        : std::string());
-        }
-    }
-    if (max_output_tokens != 0 && needs.max_output_tokens > max_output_tokens) {
-        return "model '" + id + "' writes at most " + std::to_string(max_output_tokens) +
-               " tokens, and the request asks for " + std::to_string(needs.max_output_tokens);
-    }
-    return {};
+namespace {
+constexpr unsigned kMisfitContext = 1u << 30;
+constexpr unsigned kMisfitOutput = 1u << 31;
+
+// 0 when the model fits; else the capability bits it lacks, or one of the kMisfit values.
+unsigned misfit(const Model& m, const Needs& needs) {
+    if (m.has(kEmbeddings) && (needs.capabilities & kEmbeddings) == 0) return kEmbeddings;
+    if (const unsigned missing = needs.capabilities & ~m.capabilities; missing != 0) return missing;
+    const std::uint64_t wanted = std::uint64_t{needs.prompt_tokens} + needs.max_output_tokens;
+    if (m.context_window != 0 && wanted > m.context_window) return kMisfitContext;
+    if (m.max_output_tokens != 0 && needs.max_output_tokens > m.max_output_tokens) return kMisfitOutput;
+    return 0;
 }
+}  // namespace
+
+bool Model::fits(const Needs& needs) const {
+    return misfit(*this, needs) == 0;
+}
+
+std::string Model::unfit_for(const Needs& needs) const {
+    const unsigned why = misfit(*this, needs);
+    if (why == 0) return {};
+    if (why == kEmbeddings && has(kEmbeddings))
+        return "model '" + id + "' is an embeddings model; use POST /v1/embeddings";
+    for (const auto& c : kCapabilityNames) {
+        if ((why & c.bit) != 0) return "model '" + id + "' " + c.missing;
+    }
+    if (why == kMisfitContext) {
+        return "model '" + id + "' has a context window of " + std::to_string(context_window) +
+               " tokens, and this request needs about " + std::to_string(needs.prompt_tokens) +
+               " for the prompt" +
+               (needs.max_output_tokens != 0
+                    ? " plus " + std::to_string(needs.max_output_tokens) + " to answer"
+                    : std::string());
+    }
+    return "model '" + id + "' writes at most " + std::to_string(max_output_tokens) +
+           " tokens, and the request asks for " + std::to_string(needs.max_output_tokens);
+}
+
+namespace {
+std::array<double, kTaskCount> quality_priors(const std::map<std::string, double>& declared) {
+    double sum = 0;
+    for (const auto& [task, q] : declared) sum += q;
+    const double fill = declared.empty() ? 0.5 : sum / static_cast<double>(declared.size());
+    std::array<double, kTaskCount> out;
+    for (std::size_t t = 0; t < kTaskCount; ++t) {
+        const auto it = declared.find(std::string(task_name(static_cast<TaskType>(t))));
+        out[t] = it == declared.end() ? fill : it->second;
+    }
+    return out;
+}
+}  // namespace
 
 Catalog::Catalog(const config::Config& config) {
     std::unordered_map<std::string, const Provider*> provider_by_name;
@@ -77,6 +107,7 @@ Catalog::Catalog(const config::Config& config) {
     }
     for (const auto& mc : config.models) {
         auto m = std::make_unique<Model>();
+        m->index = models_.size();
         m->id = mc.id;
         m->provider = provider_by_name.at(mc.provider);  // validated with the config
         m->upstream_model = mc.upstream_model.empty() ? mc.id : mc.upstream_model;
@@ -85,7 +116,7 @@ Catalog::Catalog(const config::Config& config) {
         m->context_window = mc.context_window;
         m->max_output_tokens = mc.max_output_tokens;
         m->capabilities = capability_bits(mc.capabilities);
-        m->quality.insert(mc.quality.begin(), mc.quality.end());
+        m->quality = quality_priors(mc.quality);
         m->fallbacks = mc.fallbacks;
         by_id_.emplace(m->id, m.get());
         models_.push_back(std::move(m));

@@ -11,18 +11,8 @@
 namespace gaterouter::classify {
 namespace {
 
-constexpr std::array<std::string_view, kTaskCount> kTaskNames = {
-    "chat", "classification", "summarization", "extraction", "translation",
-    "code", "math",           "reasoning",     "creative",
-};
-constexpr std::array<std::string_view, 3> kWeightNames = {"light", "standard", "heavy"};
-
 constexpr std::string_view kMagic = "gaterouter-task-classifier";
 constexpr int kFormatVersion = 1;
-
-std::size_t index_of(TaskType t) {
-    return static_cast<std::size_t>(t);
-}
 
 class ModelReader {
   public:
@@ -139,7 +129,9 @@ class ModelReader {
             names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
         }
         for (std::size_t i = 0; i < kTaskCount; ++i) {
-            if (!seen[i]) fail("class '" + std::string(kTaskNames[i]) + "' missing from the header");
+            if (!seen[i])
+                fail("class '" + std::string(task_name(static_cast<TaskType>(i))) +
+                     "' missing from the header");
         }
         return tasks;
     }
@@ -157,28 +149,6 @@ void append_float(std::string& out, float value) {
 }
 
 }  // namespace
-
-std::string_view task_name(TaskType task) {
-    return kTaskNames[index_of(task)];
-}
-
-std::optional<TaskType> parse_task(std::string_view name) {
-    for (std::size_t i = 0; i < kTaskCount; ++i) {
-        if (kTaskNames[i] == name) return static_cast<TaskType>(i);
-    }
-    return std::nullopt;
-}
-
-std::string_view weight_name(Weight weight) {
-    return kWeightNames[static_cast<std::size_t>(weight)];
-}
-
-std::optional<Weight> parse_weight(std::string_view name) {
-    for (std::size_t i = 0; i < kWeightNames.size(); ++i) {
-        if (kWeightNames[i] == name) return static_cast<Weight>(i);
-    }
-    return std::nullopt;
-}
 
 TaskClassifier::TaskClassifier() = default;
 
@@ -217,7 +187,8 @@ void TaskClassifier::write(std::ostream& out) const {
     text.append(kMagic).append(" ").append(std::to_string(kFormatVersion));
     text.append(" features ").append(std::to_string(kFeatureVersion));
     text.append(" buckets ").append(std::to_string(kFeatureBuckets)).append(" classes ");
-    for (std::size_t c = 0; c < kTaskCount; ++c) text.append(c ? "," : "").append(kTaskNames[c]);
+    for (std::size_t c = 0; c < kTaskCount; ++c)
+        text.append(c ? "," : "").append(task_name(static_cast<TaskType>(c)));
     text.push_back('\n');
     for (std::size_t c = 0; c < kTaskCount; ++c) {
         text.append("bias ").append(std::to_string(c)).push_back(' ');

@@ -154,10 +154,67 @@ void read_breaker(Reader& r, const Located& at, BreakerConfig& out) {
     r.read(at["half_open_probes"], out.half_open_probes, 1, 1000);
 }
 
+void read_model_ids(Reader& r, const Located& at, std::vector<std::string>& out) {
+    r.for_each_item(at, [&](const Located& item) {
+        std::string id;
+        if (r.read(item, id, Presence::required)) out.push_back(std::move(id));
+    });
+}
+
+// A mapping of routing preferences. Policy names and model ids are checked once the whole file is read
+// (check_preferences).
+void read_preferences(Reader& r, const Located& at, RoutePreferences& out) {
+    if (!r.map(at, {"optimize", "max_cost_per_request", "min_quality", "allow", "deny"})) return;
+    r.read(at["optimize"], out.optimize);
+    if (double usd = 0; r.read(at["max_cost_per_request"], usd, 0.0, 1e6)) out.max_cost_per_request = usd;
+    if (double q = 0; r.read(at["min_quality"], q, 0.0, 1.0)) out.min_quality = q;
+    read_model_ids(r, at["allow"], out.allow);
+    read_model_ids(r, at["deny"], out.deny);
+}
+
+void read_policies(Reader& r, const Located& at, std::vector<PolicyConfig>& out) {
+    r.for_each_entry(at, [&](const std::string& name, const Located& terms) {
+        if (!r.map(terms, {"quality", "cost", "latency", "errors", "load"})) return;
+        PolicyConfig policy{name, {}, {}, {}, {}, {}};
+        const auto term = [&](const char* key, std::optional<double>& weight) {
+            if (double w = 0; r.read(terms[key], w, 0.0, 100.0)) weight = w;
+        };
+        term("quality", policy.quality);
+        term("cost", policy.cost);
+        term("latency", policy.latency);
+        term("errors", policy.errors);
+        term("load", policy.load);
+        out.push_back(std::move(policy));
+    });
+}
+
+void read_aliases(Reader& r, const Located& at, std::vector<AliasConfig>& out) {
+    r.for_each_entry(at, [&](const std::string& name, const Located& alias) {
+        if (name == "auto") r.problem(alias, "'auto' is built in: set routing.default_policy instead");
+        AliasConfig a{name, {}};
+        read_preferences(r, alias, a.routing);
+        out.push_back(std::move(a));
+    });
+}
+
+void read_retry_budget(Reader& r, const Located& at, RetryBudgetConfig& out) {
+    if (!r.map(at, {"ratio", "min_per_second"})) return;
+    r.read(at["ratio"], out.ratio, 0.0, 10.0);
+    r.read(at["min_per_second"], out.min_per_second, 0, 1'000'000);
+}
+
 void read_routing(Reader& r, const Located& at, const std::filesystem::path& base_dir, RoutingConfig& out) {
-    if (!r.map(at, {"max_attempts", "breaker", "classifier_model"})) return;
+    if (!r.map(at, {"max_attempts", "breaker", "classifier_model", "default_policy", "policies", "aliases",
+                    "retry_budget", "wait_for_recovery_ms"})) {
+        return;
+    }
     r.read(at["max_attempts"], out.max_attempts, 1, 10);
     read_breaker(r, at["breaker"], out.breaker);
+    r.read(at["default_policy"], out.default_policy);
+    read_policies(r, at["policies"], out.policies);
+    read_aliases(r, at["aliases"], out.aliases);
+    read_retry_budget(r, at["retry_budget"], out.retry_budget);
+    r.read(at["wait_for_recovery_ms"], out.wait_for_recovery);
     std::string model;
     if (at["classifier_model"].present() && r.read(at["classifier_model"], model, Presence::required)) {
         std::filesystem::path path = model;
@@ -349,9 +406,10 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list) {
     std::vector<ApiKeyConfig> out;
     UniqueNames names("key name");
     r.for_each_item(list, [&](const Located& at) {
-        if (!r.map(at, {"name", "sha256"})) return;
+        if (!r.map(at, {"name", "sha256", "routing"})) return;
         ApiKeyConfig key;
         r.read(at["name"], key.name, Presence::required);
+        read_preferences(r, at["routing"], key.routing);
         if (r.read(at["sha256"], key.sha256, Presence::required) && !is_sha256_hex(key.sha256)) {
             r.problem(at["sha256"], "expected 64 lower-case hex digits (printf '%s' \"$KEY\" | sha256sum)");
         }
@@ -359,6 +417,46 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list) {
         out.push_back(std::move(key));
     });
     return out;
+}
+
+// ---- references between sections ----
+
+std::set<std::string> policy_names(const RoutingConfig& routing) {
+    std::set<std::string> names(std::begin(kPolicyNames), std::end(kPolicyNames));
+    for (const auto& p : routing.policies) names.insert(p.name);
+    return names;
+}
+
+void check_preferences(Reader& r, const Located& at, const RoutePreferences& prefs,
+                       const std::set<std::string>& policies, const std::set<std::string>& models) {
+    if (!prefs.optimize.empty() && !policies.contains(prefs.optimize))
+        r.problem(at["optimize"], detail::unknown_choice("policy", prefs.optimize, policies));
+    const auto check_ids = [&](const char* key, const std::vector<std::string>& ids) {
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            if (!models.contains(ids[i])) r.problem(at[key].item(i), "no model '" + ids[i] + "' in the pool");
+        }
+    };
+    check_ids("allow", prefs.allow);
+    check_ids("deny", prefs.deny);
+}
+
+void check_routing(Reader& r, const Located& root, const Config& config) {
+    const std::set<std::string> policies = policy_names(config.routing);
+    const std::set<std::string> models = ids_of(config.models);
+    const Located routing = root["routing"];
+    if (!policies.contains(config.routing.default_policy))
+        r.problem(routing["default_policy"],
+                  detail::unknown_choice("policy", config.routing.default_policy, policies));
+    if (models.contains("auto"))
+        r.problem(root["models"], "'auto' is a reserved model name (it routes by the default policy)");
+    for (const auto& alias : config.routing.aliases) {
+        check_preferences(r, routing["aliases"][alias.name], alias.routing, policies, models);
+        if (models.contains(alias.name))
+            r.problem(routing["aliases"][alias.name], "alias '" + alias.name + "' is also a model id");
+    }
+    for (std::size_t i = 0; i < config.api_keys.size(); ++i)
+        check_preferences(r, root["api_keys"].item(i)["routing"], config.api_keys[i].routing, policies,
+                          models);
 }
 
 // ---- files and the catalog ----
@@ -469,6 +567,7 @@ void read_config(Reader& r, const Located& root, const std::filesystem::path& ba
     }
 
     config.api_keys = read_api_keys(r, root["api_keys"]);
+    check_routing(r, root, config);
 }
 
 Config load(const std::optional<std::string>& text, Reader& r, const std::filesystem::path& base_dir) {

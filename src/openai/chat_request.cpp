@@ -132,6 +132,12 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
         } else if (key_equals(key, "messages")) {
             has_messages = true;
             out.messages = v;
+        } else if (key_equals(key, "gaterouter")) {
+            if (v.type != JsonType::object) {
+                problem = wrong_type("gaterouter", "an object", v.type);
+            } else {
+                out.extension = v;
+            }
         } else if (key_equals(key, "stream")) {
             if (v.type == JsonType::boolean) {
                 out.stream = v.raw == "true";

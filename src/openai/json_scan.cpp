@@ -383,4 +383,30 @@ std::string splice(std::string_view doc, std::string_view part, std::string_view
     return out;
 }
 
+std::string without_member(std::string_view doc, const JsonValue& object, std::string_view name) {
+    std::size_t begin = std::string_view::npos, end = 0;
+    for_each_member(object, [&](std::string_view key, const JsonValue& value) {
+        if (!key_equals(key, name)) return true;
+        begin = static_cast<std::size_t>(key.data() - doc.data()) - 1;  // the key's opening quote
+        end = static_cast<std::size_t>(value.raw.data() + value.raw.size() - doc.data());
+        return false;
+    });
+    if (begin == std::string_view::npos) return std::string(doc);
+    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    std::size_t after = end;
+    while (after < doc.size() && is_space(doc[after])) ++after;
+    if (after < doc.size() && doc[after] == ',') {
+        end = after + 1;  // "a": 1, <member>, "b": 2  or  { <member>, "b": 2 }
+    } else {
+        std::size_t before = begin;
+        while (before > 0 && is_space(doc[before - 1])) --before;
+        if (before > 0 && doc[before - 1] == ',')
+            begin = before - 1;  // the last member: drop the comma before
+    }
+    std::string out;
+    out.reserve(doc.size() - (end - begin));
+    out.append(doc.substr(0, begin)).append(doc.substr(end));
+    return out;
+}
+
 }  // namespace gaterouter::openai

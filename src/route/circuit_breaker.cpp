@@ -75,4 +75,21 @@ CircuitBreaker::State CircuitBreaker::state() const {
     return state_;
 }
 
+bool CircuitBreaker::wants_probe() const {
+    std::lock_guard lock(mutex_);
+    if (state_ == State::open) return clock_.now() >= open_until_;
+    return state_ == State::half_open && probes_left_ > 0;
+}
+
+double CircuitBreaker::error_rate() const {
+    std::lock_guard lock(mutex_);
+    if (window_requests_ < policy_.min_requests || clock_.now() - window_start_ >= policy_.window) return 0.0;
+    return static_cast<double>(window_failures_) / window_requests_;
+}
+
+Clock::time_point CircuitBreaker::reopens_at() const {
+    std::lock_guard lock(mutex_);
+    return state_ == State::open ? open_until_ : Clock::time_point{};
+}
+
 }  // namespace gaterouter::route

@@ -1,18 +1,80 @@
 #include "gaterouter/route/deployments.hpp"
 
+#include <algorithm>
+
 namespace gaterouter::route {
 
 void AtomicEwma::add(double sample) {
     double current = value_.load(std::memory_order_relaxed);
     double next;
     do {
-        next = current == 0.0 ? sample : current + alpha_ * (sample - current);
+        next = std::isnan(current) ? sample : current + alpha_ * (sample - current);
     } while (!value_.compare_exchange_weak(current, next, std::memory_order_relaxed));
 }
 
-Deployments::Deployments(const catalog::Catalog& catalog, const BreakerPolicy& policy, const Clock& clock) {
-    for (const auto& m : catalog.models())
-        by_model_.emplace(m.get(), std::make_unique<DeploymentState>(policy, clock));
+void SampleWindow::add(double sample) {
+    const auto now = clock_.now();
+    std::lock_guard lock(mutex_);
+    ring_[next_] = {now, sample};
+    next_ = (next_ + 1) % kCapacity;
+    size_ = std::min(size_ + 1, kCapacity);
+}
+
+std::vector<double> SampleWindow::quantiles(std::initializer_list<double> qs) const {
+    const auto oldest = clock_.now() - span_;
+    std::vector<double> samples;
+    {
+        std::lock_guard lock(mutex_);
+        samples.reserve(size_);
+        for (std::size_t i = 0; i < size_; ++i) {
+            if (ring_[i].first >= oldest) samples.push_back(ring_[i].second);
+        }
+    }
+    std::vector<double> out;
+    if (samples.empty()) return out;
+    std::sort(samples.begin(), samples.end());
+    for (const double q : qs) {
+        const auto rank = static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1) + 0.5);
+        out.push_back(samples[std::min(rank, samples.size() - 1)]);
+    }
+    return out;
+}
+
+bool DeploymentState::available() const {
+    if (clock.now().time_since_epoch().count() < hold_until_.load(std::memory_order_relaxed)) return false;
+    return breaker.state() != CircuitBreaker::State::open;
+}
+
+void DeploymentState::hold_until(Clock::time_point until) {
+    const auto ticks = until.time_since_epoch().count();
+    auto current = hold_until_.load(std::memory_order_relaxed);
+    while (current < ticks && !hold_until_.compare_exchange_weak(current, ticks, std::memory_order_relaxed)) {
+    }
+}
+
+void DeploymentState::record_success(double latency, double ttft, std::int64_t output_tokens) {
+    breaker.record_success();
+    successes.fetch_add(1, std::memory_order_relaxed);
+    latency_ms.add(latency);
+    latency_window.add(latency);
+    if (ttft >= 0) {
+        ttft_ms.add(ttft);
+        ttft_window.add(ttft);
+    }
+    const double generating_ms = latency - std::max(ttft, 0.0);
+    if (output_tokens > 0 && generating_ms > 0)
+        tokens_per_second.add(static_cast<double>(output_tokens) * 1000.0 / generating_ms);
+}
+
+void DeploymentState::record_failure() {
+    breaker.record_failure();
+    failures.fetch_add(1, std::memory_order_relaxed);
+}
+
+Deployments::Deployments(const catalog::Catalog& catalog, const BreakerPolicy& policy, const Clock& clock)
+    : catalog_(catalog) {
+    for (std::size_t i = 0; i < catalog.models().size(); ++i)
+        states_.push_back(std::make_unique<DeploymentState>(policy, clock));
 }
 
 }  // namespace gaterouter::route

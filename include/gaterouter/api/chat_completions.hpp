@@ -5,9 +5,9 @@
 #include <optional>
 
 #include "gaterouter/api/request_scope.hpp"
+#include "gaterouter/api/route_decision.hpp"
 #include "gaterouter/api/services.hpp"
 #include "gaterouter/route/deployments.hpp"
-#include "gaterouter/route/planner.hpp"
 
 namespace gaterouter::api {
 
@@ -33,37 +33,48 @@ class ChatCompletionsHandler {
         ~InFlight();
         InFlight(const InFlight&) = delete;
         InFlight& operator=(const InFlight&) = delete;
+        void first_token();  // the first piece of a streamed answer arrived
         Attempt failed(openai::ApiError error);
-        void succeeded();
+        void succeeded(std::int64_t output_tokens);
 
       private:
         route::DeploymentState& health_;
         std::chrono::steady_clock::time_point start_;
+        std::chrono::steady_clock::time_point first_token_{};
     };
 
+    awaitable<std::optional<openai::ApiError>> execute(RequestScope& scope, http::Request& request,
+                                                       const openai::ChatRequest& chat,
+                                                       const RouteDecision& decision) const;
+    std::optional<std::chrono::steady_clock::duration> time_to_recovery(const RouteDecision& decision) const;
     awaitable<Attempt> try_candidate(RequestScope& scope, const openai::ChatRequest& chat, std::string& body,
-                                     const catalog::Model& model, route::DeploymentState& health) const;
+                                     const route::Candidate& candidate, route::DeploymentState& health) const;
     // Both return the error when the answer failed; nothing reached the client unless its headers were sent.
     awaitable<std::optional<openai::ApiError>> relay_whole(RequestScope& scope, upstream::Response& response,
                                                            const providers::ProviderRuntime& provider,
-                                                           const catalog::Model& model) const;
+                                                           const route::Candidate& candidate) const;
     awaitable<std::optional<openai::ApiError>> relay_stream(RequestScope& scope, upstream::Response& response,
                                                             const providers::ProviderRuntime& provider,
-                                                            const catalog::Model& model,
-                                                            const providers::StreamOptions& options) const;
+                                                            const route::Candidate& candidate,
+                                                            const providers::StreamOptions& options,
+                                                            InFlight& in_flight) const;
 
-    static awaitable<error_code> start_stream(RequestScope& scope, const catalog::Model& model);
+    static awaitable<error_code> start_stream(RequestScope& scope, const route::Candidate& candidate);
     static awaitable<void> end_stream_with_error(RequestScope& scope, openai::ApiError error);
 
     const Services& services_;
     upstream::Client& client_;
 };
 
-// Null when the request may pass (a valid key, or an open gateway); else the 401 to send.
-std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys);
+// Null when the request may pass (a valid key, or an open gateway); else the 401 to send. `key`, when given,
+// receives the caller's key (left alone for an open gateway).
+std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys,
+                                              const auth::ApiKey** key = nullptr);
 
-// What a chat request asks of the model that serves it.
-catalog::Needs needs_of(const openai::ChatRequest& chat);
+// Reads a chat request from the client's body; a `gaterouter` extension object is taken out of the body
+// (it must not reach a vendor) and kept in `chat.extension`, which views `extension`.
+std::optional<openai::ApiError> read_chat_request(http::Request& request, openai::ChatRequest& chat,
+                                                  std::string& extension);
 
 // Reads an upstream's error response: the error the client gets for it.
 awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::Response& response,

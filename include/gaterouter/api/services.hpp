@@ -3,16 +3,22 @@
 // each worker owns for itself.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
+#include "gaterouter/api/route_preferences.hpp"
 #include "gaterouter/auth/api_keys.hpp"
 #include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/classify/task_classifier.hpp"
 #include "gaterouter/obs/access_log.hpp"
 #include "gaterouter/providers/provider_set.hpp"
 #include "gaterouter/route/deployments.hpp"
+#include "gaterouter/route/policy.hpp"
+#include "gaterouter/route/retry_budget.hpp"
+#include "gaterouter/route/scheduler.hpp"
 #include "gaterouter/upstream/client.hpp"
 
 namespace gaterouter::api {
@@ -24,6 +30,14 @@ struct Services {
     std::shared_ptr<const obs::AccessLog> access_log;
     std::shared_ptr<const route::Deployments> deployments;
     std::shared_ptr<const classify::TaskClassifier> classifier;  // null: requests are not classified
+    std::shared_ptr<const route::Policies> policies;
+    std::shared_ptr<const route::Scheduler> scheduler;
+    std::shared_ptr<route::RetryBudget> retry_budget;  // shared and updated by every worker
+    const route::Clock* clock = nullptr;
+    // Model names that route by preference: "auto" (no preferences of its own) and the configured aliases.
+    std::unordered_map<std::string, Preferences> aliases;
+    std::unordered_map<std::string, Preferences> key_preferences;  // by API key name
+    std::chrono::milliseconds wait_for_recovery{2'000};
     std::size_t max_attempts = 3;
     upstream::Timeouts upstream_timeouts;
     std::size_t max_body_bytes = 16 * 1024 * 1024;

@@ -2,6 +2,7 @@
 // The model pool as the gateway uses it: providers with their parsed endpoints and resolved credentials, and
 // models with their prices and limits. Built once from the config and then shared read-only by all workers.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "gaterouter/catalog/task.hpp"
 #include "gaterouter/config/base_url.hpp"
 #include "gaterouter/config/config.hpp"
 
@@ -42,6 +44,7 @@ struct Needs {
 };
 
 struct Model {
+    std::size_t index = 0;  // position in Catalog::models(), for tables indexed by model
     std::string id;
     const Provider* provider = nullptr;
     std::string upstream_model;
@@ -50,10 +53,20 @@ struct Model {
     std::uint32_t context_window = 0;     // 0: unknown, not checked
     std::uint32_t max_output_tokens = 0;  // 0: unknown
     unsigned capabilities = 0;
-    std::unordered_map<std::string, double> quality;  // task type → prior
-    std::vector<std::string> fallbacks;               // model ids tried, in order, when this one fails
+    // Quality prior per task type (index_of(TaskType)); a task the catalog gives no prior for gets the mean
+    // of the model's other priors, or 0.5 when it has none.
+    std::array<double, kTaskCount> quality{};
+    std::vector<std::string> fallbacks;  // model ids tried, in order, when this one fails
+
+    double quality_for(TaskType task) const { return quality[index_of(task)]; }
+    // Price of a request of this many tokens, in USD.
+    double cost_usd(double prompt_tokens, double output_tokens) const {
+        return (prompt_tokens * input_price_per_mtok + output_tokens * output_price_per_mtok) / 1e6;
+    }
 
     bool has(Capability c) const { return (capabilities & c) != 0; }
+    // Whether it can serve a request with these needs (no allocation: the scheduler asks it of every model).
+    bool fits(const Needs& needs) const;
     // Why this model cannot serve a request with these needs; empty when it can.
     std::string unfit_for(const Needs& needs) const;
 };

@@ -14,30 +14,20 @@
 #include <string_view>
 #include <vector>
 
+#include "gaterouter/catalog/task.hpp"
 #include "gaterouter/classify/features.hpp"
 
 namespace gaterouter::classify {
 
-enum class TaskType : std::uint8_t {
-    chat,
-    classification,
-    summarization,
-    extraction,
-    translation,
-    code,
-    math,
-    reasoning,
-    creative,
-};
-inline constexpr std::size_t kTaskCount = 9;
-
-// How much model a request needs: the scheduler maps it onto model tiers.
-enum class Weight : std::uint8_t { light, standard, heavy };
-
-std::string_view task_name(TaskType task);
-std::optional<TaskType> parse_task(std::string_view name);
-std::string_view weight_name(Weight weight);
-std::optional<Weight> parse_weight(std::string_view name);
+// The task types and weight classes are the catalog's (its quality priors are per task type).
+using catalog::index_of;
+using catalog::kTaskCount;
+using catalog::parse_task;
+using catalog::parse_weight;
+using catalog::task_name;
+using catalog::TaskType;
+using catalog::Weight;
+using catalog::weight_name;
 
 // What the classifier looks at in a request. The caller extracts it (request_text.hpp does it for a Chat
 // Completions body).

@@ -77,9 +77,40 @@ struct ModelConfig {
     int line = 0;
 };
 
+// The built-in routing policies; `routing.policies` may tune them and add others.
+inline constexpr const char* kPolicyNames[] = {"balanced", "cost", "latency", "quality"};
+
+// A caller's routing preferences, as set for an API key or an alias (a request may add its own on top).
+struct RoutePreferences {
+    std::string optimize;                        // a policy name; empty: the default policy
+    std::optional<double> max_cost_per_request;  // USD, of the request's expected cost
+    std::optional<double> min_quality;           // in [0, 1], the model's prior for the request's task
+    std::vector<std::string> allow;              // model ids; empty: the whole pool
+    std::vector<std::string> deny;
+};
+
 struct ApiKeyConfig {
     std::string name;
     std::string sha256;  // lower-case hex of SHA-256 of the key; the key itself never sits in the file
+    RoutePreferences routing;
+};
+
+// The weight of each score term; a term not given keeps the built-in policy's (balanced's for a new name).
+struct PolicyConfig {
+    std::string name;
+    std::optional<double> quality, cost, latency, errors, load;
+};
+
+// A model name clients may use that routes by preferences instead of naming a model: `fast`, `cheap`, ...
+struct AliasConfig {
+    std::string name;
+    RoutePreferences routing;
+};
+
+// Failovers allowed beyond first attempts, so a provider outage cannot multiply the load on the others.
+struct RetryBudgetConfig {
+    double ratio = 0.2;            // retries per first attempt, over the last second or so
+    unsigned min_per_second = 10;  // always allowed, so a quiet gateway can still fail over
 };
 
 struct BreakerConfig {
@@ -93,8 +124,14 @@ struct BreakerConfig {
 
 struct RoutingConfig {
     unsigned max_attempts = 3;  // candidates tried per request, the first included
-    std::string classifier_model;  // the task classifier's weights file (resolved path); empty: not classified
+    std::string
+        classifier_model;  // the task classifier's weights file (resolved path); empty: not classified
     BreakerConfig breaker;
+    std::string default_policy = "balanced";
+    std::vector<PolicyConfig> policies;
+    std::vector<AliasConfig> aliases;  // besides "auto", which is always there (the default policy)
+    RetryBudgetConfig retry_budget;
+    Millis wait_for_recovery{2'000};  // when every candidate's breaker is open: the longest wait for a probe
 };
 
 struct Config {

@@ -21,6 +21,7 @@ struct ChatRequest {
     bool include_usage = false;              // stream_options.include_usage
     std::optional<std::int64_t> max_tokens;  // max_completion_tokens, or the older max_tokens
     JsonValue messages;
+    std::optional<JsonValue> extension;  // GateRouter's own `gaterouter` object: never sent upstream
     std::size_t message_count = 0;
 
     // What the request needs of a model, for the capability checks before routing.

@@ -43,6 +43,10 @@ std::string decode_string(const JsonValue& string_value);
 // Encodes text as a JSON string literal, quotes included.
 std::string quote_json(std::string_view text);
 
+// `doc` without the member `name` of `object` (a value from scan_json of doc) and its separating comma;
+// `doc` unchanged when the object has no such member.
+std::string without_member(std::string_view doc, const JsonValue& object, std::string_view name);
+
 // `doc` with the bytes of `part` (a view into doc) replaced by `replacement`.
 std::string splice(std::string_view doc, std::string_view part, std::string_view replacement);
 

@@ -38,6 +38,14 @@ class CircuitBreaker {
     void record_success();
     void record_failure();
     State state() const;
+    // True while half-open probe slots are left (or the cool-down is over and the first probe is due).
+    bool wants_probe() const;
+    // Failures over requests in the current window, once it has `min_requests` (the same rule as the rate
+    // trip: a few failures say little, and a model that fails outright is the consecutive-failure rule's);
+    // 0 before, and when the window has gone stale. Reset whenever the breaker opens.
+    double error_rate() const;
+    // When an open breaker lets probes through; a time in the past when it is not open.
+    Clock::time_point reopens_at() const;
 
   private:
     void open_locked(Clock::time_point now);

@@ -170,10 +170,10 @@ std::variant<Reservation, BudgetRefusal> BudgetEnforcer::reserve(const SpendTags
         locks.emplace_back(budget->mutex());
         budget->roll_to(now);
     }
-    for (const auto& budget : reservation.budgets_) {
-        // The reservation holds nothing yet (amount 0), so dropping it takes no lock.
-        if (!budget->fits(amount)) return budget->refusal(amount);
-    }
+    const auto refusing = std::find_if(reservation.budgets_.begin(), reservation.budgets_.end(),
+                                       [amount](const TrackerPtr& budget) { return !budget->fits(amount); });
+    // The reservation holds nothing yet (amount 0), so dropping it takes no lock.
+    if (refusing != reservation.budgets_.end()) return (*refusing)->refusal(amount);
     for (const auto& budget : reservation.budgets_) budget->hold(amount);
     reservation.amount_ = amount;
     locks.clear();

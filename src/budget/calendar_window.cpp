@@ -29,8 +29,8 @@ std::string_view period_name(Period period) {
 }
 
 std::optional<Period> parse_period(std::string_view name) {
-    for (const auto& [value, period_name] : kPeriodNames) {
-        if (period_name == name) return value;
+    for (const auto& [value, known] : kPeriodNames) {
+        if (known == name) return value;
     }
     return std::nullopt;
 }

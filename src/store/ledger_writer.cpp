@@ -78,7 +78,7 @@ void LedgerWriter::run() {
             }
         }
         if (commit(entries)) {
-            for (auto& callback : callbacks) {
+            for (const auto& callback : callbacks) {
                 if (callback) callback();
             }
         }

@@ -70,8 +70,8 @@ void Statement::bind(int index, const std::optional<std::int64_t>& value) {
 bool Statement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    connection_.fail("statement failed");
+    if (rc != SQLITE_DONE) connection_.fail("statement failed");
+    return false;
 }
 
 void Statement::reset() {

@@ -20,6 +20,11 @@ void stamp_candidate(Fields& headers, const route::Candidate& candidate) {
 
 }  // namespace
 
+double cost_of(const openai::Usage& usage, const catalog::Model& model) {
+    return model.cost_usd(static_cast<double>(usage.prompt_tokens),
+                          static_cast<double>(usage.completion_tokens));
+}
+
 std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys,
                                               const auth::ApiKey** key) {
     if (keys.open()) return std::nullopt;
@@ -55,7 +60,7 @@ std::optional<openai::ApiError> read_chat_request(http::Request& request, openai
 }
 
 awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
-    RequestScope scope(request, out, *services_.access_log);
+    RequestScope scope(request, out, *services_.access_log, services_.metrics.get());
     const auth::ApiKey* key = nullptr;
     if (auto denied = check_api_key(request, *services_.keys, &key)) {
         co_await scope.fail(*denied);
@@ -206,6 +211,7 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
         co_return Attempt{true, {}};
     }
     const providers::StreamOptions options{chat.include_usage};
+    if (chat.stream) scope.set_streaming();
     std::optional<openai::ApiError> error;
     if (chat.stream) {
         error = co_await relay_stream(scope, response, provider, candidate, options, in_flight);
@@ -213,7 +219,7 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
         error = co_await relay_whole(scope, response, provider, candidate);
     }
     if (!error) {
-        in_flight.succeeded(0);
+        in_flight.succeeded(scope.usage().completion_tokens);
         co_return Attempt{true, {}};
     }
     Attempt attempt = in_flight.failed(std::move(*error));
@@ -242,6 +248,8 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
     res.set(http::bhttp::field::content_type, "application/json");
     stamp_candidate(res, candidate);
     res.body() = provider.chat->translate_response(std::move(body), model);
+    scope.served_by(model);
+    if (const auto usage = openai::read_usage(res.body())) scope.set_usage(*usage, cost_of(*usage, model));
     scope.stamp(res);
     scope.first_byte();
     co_await scope.out().send(std::move(res));
@@ -293,6 +301,8 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
         }
         if (piece.empty()) break;
     }
+    scope.served_by(model);
+    if (const auto& usage = translator->usage()) scope.set_usage(*usage, cost_of(*usage, model));
     if (!translator->finished()) {
         openai::ApiError error =
             openai::upstream_bad_response(model.id, "the stream ended before it was complete");

@@ -5,7 +5,7 @@
 namespace gaterouter::api {
 
 awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
-    RequestScope scope(request, out, *services_.access_log);
+    RequestScope scope(request, out, *services_.access_log, services_.metrics.get());
     if (auto denied = check_api_key(request, *services_.keys)) {
         co_await scope.fail(*denied);
         co_return;
@@ -52,8 +52,11 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
         co_await scope.fail(upstream_failure(failure, model->id));
         co_return;
     }
-    co_await scope.send_json(http::Status::ok, provider.embeddings->translate_embeddings_response(
-                                                   std::move(body), embeddings, *model));
+    std::string answer =
+        provider.embeddings->translate_embeddings_response(std::move(body), embeddings, *model);
+    scope.served_by(*model);
+    if (const auto usage = openai::read_usage(answer)) scope.set_usage(*usage, cost_of(*usage, *model));
+    co_await scope.send_json(http::Status::ok, std::move(answer));
 }
 
 }  // namespace gaterouter::api

@@ -10,8 +10,9 @@ std::int64_t micros(RequestScope::Clock::duration d) {
 }
 }  // namespace
 
-RequestScope::RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log)
-    : request_(request), out_(out), log_(log), bytes_in_(request.body().size()) {
+RequestScope::RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log,
+                           obs::RequestMetrics* metrics)
+    : request_(request), out_(out), log_(log), metrics_(metrics), bytes_in_(request.body().size()) {
     const auto it = request.find("x-request-id");
     id_ = it == request.end() ? obs::new_request_id() : obs::request_id_from(it->value());
 }
@@ -33,6 +34,22 @@ RequestScope::~RequestScope() {
     r.error_code = error_code_;
     r.task = task_;
     log_.write(r);
+    if (metrics_ == nullptr) return;
+    const auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+    obs::RequestSample sample;
+    sample.model = served_model_;
+    sample.provider = served_provider_;
+    sample.task = task_;
+    sample.status = r.status;
+    sample.duration_s = seconds(end - start_);
+    if (streaming_ && ttfb_ != Clock::time_point{}) sample.ttft_s = seconds(ttfb_ - start_);
+    sample.overhead_s = seconds(end - start_ - upstream_wait_);
+    sample.prompt_tokens = usage_.prompt_tokens;
+    sample.completion_tokens = usage_.completion_tokens;
+    sample.cached_tokens = usage_.cached_tokens;
+    sample.reasoning_tokens = usage_.reasoning_tokens;
+    sample.cost_usd = cost_usd_;
+    metrics_->record(sample);
 }
 
 std::int64_t RequestScope::overhead_us() const {

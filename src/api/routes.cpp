@@ -50,52 +50,78 @@ awaitable<void> healthz(const Services& services, http::Request& request, http::
     co_await scope.send_json(http::Status::ok, R"({"status":"ok"})");
 }
 
-// Prometheus text format: the live state of every deployment, read from the shared atomics.
+// Prometheus text format: the per-request series, then the live state of every deployment.
 std::string metrics_text(const Services& services) {
     std::string out;
-    out.reserve(4096);
+    out.reserve(16384);
+    services.metrics->render(out);
     const auto family = [&out](const char* name, const char* type, const char* help) {
-        out.append("# HELP ")
-            .append(name)
-            .append(" ")
-            .append(help)
-            .append("\n# TYPE ")
-            .append(name)
-            .append(" ")
-            .append(type)
-            .append("\n");
+        out.append(fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type));
     };
-    const auto sample = [&out](const char* name, const catalog::Model& m, const std::string& extra,
+    const auto sample = [&out](const char* name, const catalog::Model& m, std::string_view extra,
                                double value) {
-        out.append(name)
-            .append("{model=\"")
-            .append(m.id)
-            .append("\",provider=\"")
-            .append(m.provider->name)
-            .append("\"")
-            .append(extra)
-            .append("} ");
-        out.append(fmt::format("{}\n", value));
+        out.append(fmt::format("{}{{model=\"{}\",provider=\"{}\"{}}} {}\n", name, m.id, m.provider->name,
+                               extra, value));
     };
+    // One family at a time, each over every deployment.
+    const auto each = [&services](auto&& fn) { services.deployments->for_each(fn); };
     family("gaterouter_upstream_requests_total", "counter", "Attempts sent to a deployment, by outcome.");
-    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
         sample("gaterouter_upstream_requests_total", m, ",outcome=\"success\"",
                static_cast<double>(s.successes.load()));
         sample("gaterouter_upstream_requests_total", m, ",outcome=\"failure\"",
                static_cast<double>(s.failures.load()));
     });
     family("gaterouter_upstream_in_flight", "gauge", "Requests in flight to a deployment.");
-    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
         sample("gaterouter_upstream_in_flight", m, "", static_cast<double>(s.in_flight.load()));
     });
     family("gaterouter_upstream_latency_ewma_ms", "gauge", "Moving average of a deployment's response time.");
-    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
         sample("gaterouter_upstream_latency_ewma_ms", m, "", s.latency_ms.value());
     });
+    family("gaterouter_upstream_ttft_ewma_ms", "gauge",
+           "Moving average of a deployment's time to first token.");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_upstream_ttft_ewma_ms", m, "", s.ttft_ms.value());
+    });
+    family("gaterouter_upstream_latency_ms", "gauge",
+           "A deployment's response time over the breaker window.");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        const std::vector<double> q = s.latency_window.quantiles({0.5, 0.95, 0.99});
+        if (q.empty()) return;
+        sample("gaterouter_upstream_latency_ms", m, ",quantile=\"0.5\"", q[0]);
+        sample("gaterouter_upstream_latency_ms", m, ",quantile=\"0.95\"", q[1]);
+        sample("gaterouter_upstream_latency_ms", m, ",quantile=\"0.99\"", q[2]);
+    });
+    family("gaterouter_upstream_tokens_per_second", "gauge",
+           "Moving average of a deployment's output speed.");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_upstream_tokens_per_second", m, "", s.tokens_per_second.value());
+    });
+    family("gaterouter_upstream_error_rate", "gauge",
+           "Failure share over the breaker window (0 below min_requests).");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_upstream_error_rate", m, "", s.breaker.error_rate());
+    });
     family("gaterouter_breaker_open", "gauge", "1 when a deployment's circuit breaker is open or half-open.");
-    services.deployments->for_each([&](const catalog::Model& m, const route::DeploymentState& s) {
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
         sample("gaterouter_breaker_open", m, "",
                s.breaker.state() == route::CircuitBreaker::State::closed ? 0.0 : 1.0);
+    });
+    family("gaterouter_breaker_state", "gauge", "1 for the state a deployment's circuit breaker is in.");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        const auto state = s.breaker.state();
+        for (const auto st : {route::CircuitBreaker::State::closed, route::CircuitBreaker::State::open,
+                              route::CircuitBreaker::State::half_open}) {
+            sample("gaterouter_breaker_state", m, fmt::format(",state=\"{}\"", route::to_string(st)),
+                   st == state ? 1.0 : 0.0);
+        }
+    });
+    family("gaterouter_deployment_available", "gauge",
+           "1 when the scheduler may plan with a deployment (breaker not open, no Retry-After pause).");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_deployment_available", m, "", s.available() ? 1.0 : 0.0);
     });
     return out;
 }

@@ -88,6 +88,7 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
             classify::TaskClassifier::load(config_.routing.classifier_model));
     }
     s.access_log = std::make_shared<const obs::AccessLog>(config_.log.access_log);
+    s.metrics = std::make_shared<obs::RequestMetrics>();
     s.max_body_bytes = config_.server.max_body_bytes;
     const auto& u = config_.upstream;
     s.upstream_timeouts = {u.connect_timeout, u.first_byte_timeout, u.idle_timeout, u.total_timeout};

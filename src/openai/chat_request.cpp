@@ -146,6 +146,7 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
             }
         } else if (key_equals(key, "stream_options")) {
             if (v.type == JsonType::object) {
+                out.stream_options = v;
                 for_each_member(v, [&](std::string_view k, const JsonValue& o) {
                     if (key_equals(k, "include_usage")) out.include_usage = o.raw == "true";
                     return true;

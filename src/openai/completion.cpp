@@ -1,5 +1,8 @@
 #include "gaterouter/openai/completion.hpp"
 
+#include "gaterouter/openai/json_access.hpp"
+#include "gaterouter/openai/json_scan.hpp"
+
 #include <chrono>
 
 namespace gaterouter::openai {
@@ -10,6 +13,26 @@ nlohmann::json Usage::to_json() const {
             {"total_tokens", prompt_tokens + completion_tokens},
             {"prompt_tokens_details", {{"cached_tokens", cached_tokens}}},
             {"completion_tokens_details", {{"reasoning_tokens", reasoning_tokens}}}};
+}
+
+std::optional<Usage> read_usage(std::string_view text) {
+    JsonSyntaxError error;
+    const std::optional<JsonValue> root = scan_json(text, error);
+    if (!root || root->type != JsonType::object) return std::nullopt;
+    std::string_view raw;
+    for_each_member(*root, [&raw](std::string_view key, const JsonValue& v) {
+        if (key_equals(key, "usage") && v.type == JsonType::object) raw = v.raw;
+        return raw.empty();
+    });
+    if (raw.empty()) return std::nullopt;
+    const nlohmann::json u = nlohmann::json::parse(raw, nullptr, false);
+    Usage usage;
+    usage.prompt_tokens = get_or<std::int64_t>(u, "prompt_tokens", 0);
+    usage.completion_tokens = get_or<std::int64_t>(u, "completion_tokens", 0);
+    usage.cached_tokens = get_or<std::int64_t>(field(u, "prompt_tokens_details"), "cached_tokens", 0);
+    usage.reasoning_tokens =
+        get_or<std::int64_t>(field(u, "completion_tokens_details"), "reasoning_tokens", 0);
+    return usage;
 }
 
 std::int64_t unix_now() {

@@ -1,5 +1,7 @@
 #include "gaterouter/openai/json_scan.hpp"
 
+#include <algorithm>
+
 #include "gaterouter/obs/json_text.hpp"
 
 #include <cstdint>
@@ -380,6 +382,21 @@ std::string splice(std::string_view doc, std::string_view part, std::string_view
     std::string out;
     out.reserve(doc.size() - part.size() + replacement.size());
     out.append(doc.substr(0, offset)).append(replacement).append(doc.substr(offset + part.size()));
+    return out;
+}
+
+std::string splice_all(std::string_view doc, std::vector<Splice> splices) {
+    std::sort(splices.begin(), splices.end(),
+              [](const Splice& a, const Splice& b) { return a.part.data() < b.part.data(); });
+    std::string out;
+    out.reserve(doc.size() + 64);
+    std::size_t at = 0;
+    for (const Splice& s : splices) {
+        const auto offset = static_cast<std::size_t>(s.part.data() - doc.data());
+        out.append(doc.substr(at, offset - at)).append(s.replacement);
+        at = offset + s.part.size();
+    }
+    out.append(doc.substr(at));
     return out;
 }
 

@@ -152,14 +152,14 @@ class AnthropicStreamTranslator final : public StreamTranslator {
             on_block_stop(openai::get_or<int>(e, "index", 0), out);
         } else if (type == "message_delta") {
             const json& u = openai::field(e, "usage");
-            if (u.contains("output_tokens"))
-                usage_.completion_tokens = u["output_tokens"].get<std::int64_t>();
+            if (u.contains("output_tokens") && usage_)
+                usage_->completion_tokens = u["output_tokens"].get<std::int64_t>();
             const json& d = openai::field(e, "delta");
             if (d.contains("stop_reason") && d["stop_reason"].is_string()) {
                 chunks_.delta(out, json::object(), finish_reason(d["stop_reason"].get<std::string>()));
             }
         } else if (type == "message_stop") {
-            if (options_.include_usage) chunks_.usage(out, usage_);
+            if (options_.include_usage) chunks_.usage(out, usage_.value_or(openai::Usage{}));
             openai::ChunkWriter::done(out);
             finished_ = true;
         } else if (type == "error") {
@@ -229,7 +229,6 @@ class AnthropicStreamTranslator final : public StreamTranslator {
 
     StreamOptions options_;
     openai::ChunkWriter chunks_;
-    openai::Usage usage_;
     std::map<int, int> tool_index_;  // Anthropic block index → OpenAI tool_calls index
     std::map<int, json> thinking_;
     bool finished_ = false;

@@ -189,7 +189,7 @@ class GeminiStreamTranslator final : public StreamTranslator {
     void on_end(std::string& out) override {
         if (finished_ || finish_.empty()) return;
         chunks_.delta(out, json::object(), finish_);
-        if (options_.include_usage) chunks_.usage(out, usage_);
+        if (options_.include_usage) chunks_.usage(out, usage_.value_or(openai::Usage{}));
         openai::ChunkWriter::done(out);
         finished_ = true;
     }
@@ -200,7 +200,6 @@ class GeminiStreamTranslator final : public StreamTranslator {
     std::string model_;
     StreamOptions options_;
     openai::ChunkWriter chunks_;
-    openai::Usage usage_;
     std::string id_;
     std::string finish_;
     int tool_calls_ = 0;

@@ -3,15 +3,37 @@
 namespace gaterouter::providers {
 namespace {
 
+// True when a chunk carries a usage object (not `"usage":null`, which every chunk has once usage is asked
+// for).
+bool has_usage_object(std::string_view data) {
+    const std::size_t at = data.rfind("\"usage\"");
+    if (at == std::string_view::npos) return false;
+    std::size_t i = at + 7;
+    while (i < data.size() && (data[i] == ' ' || data[i] == ':')) ++i;
+    return i < data.size() && data[i] == '{';
+}
+
+// Passes OpenAI chunks through as they are, except for the usage chunk when only the gateway asked for it.
 class OpenAiStreamTranslator final : public StreamTranslator {
   public:
+    explicit OpenAiStreamTranslator(StreamOptions options) : options_(options) {}
+
     void on_event(const http::SseEvent& event, std::string& out) override {
-        if (event.data == "[DONE]") finished_ = true;
+        if (event.data == "[DONE]") {
+            finished_ = true;
+        } else if (has_usage_object(event.data)) {
+            usage_ = openai::read_usage(event.data);
+            // The usage chunk proper has no choices; a vendor that puts usage on its last content chunk keeps
+            // it.
+            if (!options_.include_usage && event.data.find("\"choices\":[]") != std::string_view::npos)
+                return;
+        }
         out.append("data: ").append(event.data).append("\n\n");
     }
     bool finished() const override { return finished_; }
 
   private:
+    StreamOptions options_;
     bool finished_ = false;
 };
 
@@ -25,6 +47,23 @@ std::string with_upstream_model(std::string& body, std::string_view document, st
                                 std::string_view client_model, const catalog::Model& model) {
     if (model.upstream_model == client_model) return std::move(body);
     return openai::splice(document, model_value, openai::quote_json(model.upstream_model));
+}
+
+// The chat body for the upstream: the upstream's model name, and for a stream the usage chunk asked for.
+std::string chat_body(const openai::ChatRequest& request, std::string& body, const catalog::Model& model) {
+    if (!request.stream || request.include_usage)
+        return with_upstream_model(body, request.body, request.model_value.raw, request.model, model);
+    std::vector<openai::Splice> splices;
+    if (model.upstream_model != request.model)
+        splices.push_back({request.model_value.raw, openai::quote_json(model.upstream_model)});
+    constexpr std::string_view kWithUsage = R"({"include_usage":true})";
+    if (request.stream_options) {
+        splices.push_back({request.stream_options->raw, std::string(kWithUsage)});
+    } else {
+        const std::string_view opening = request.root.raw.substr(0, 1);  // the body's "{"
+        splices.push_back({opening.substr(1), "\"stream_options\":" + std::string(kWithUsage) + ","});
+    }
+    return openai::splice_all(request.body, std::move(splices));
 }
 
 }  // namespace
@@ -56,7 +95,7 @@ http::Request OpenAiProtocol::post(const catalog::Model& model, std::string_view
 http::Request OpenAiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
                                             const catalog::Model& model) const {
     http::Request up = post(model, "chat/completions", request.stream);
-    up.body() = with_upstream_model(body, request.body, request.model_value.raw, request.model, model);
+    up.body() = chat_body(request, body, model);
     return up;
 }
 
@@ -87,8 +126,8 @@ std::string OpenAiProtocol::translate_response(std::string body, const catalog::
 }
 
 std::unique_ptr<StreamTranslator> OpenAiProtocol::stream_translator(const catalog::Model&,
-                                                                    const StreamOptions&) const {
-    return std::make_unique<OpenAiStreamTranslator>();
+                                                                    const StreamOptions& options) const {
+    return std::make_unique<OpenAiStreamTranslator>(options);
 }
 
 openai::ApiError OpenAiProtocol::translate_error(unsigned status, std::string_view body,

@@ -10,7 +10,8 @@ let gw;
 before(async () => {
   sim = await startSim();
   gw = await startGateway(gatewayConfig(sim.url, {
-    routing: 'max_attempts: 3, breaker: { consecutive_failures: 3, min_requests: 1000, cooldown_ms: 700, half_open_probes: 1 }',
+    // Waiting for an open breaker's probe is shorter than its cool-down here, so an open breaker answers at once.
+    routing: 'max_attempts: 3, wait_for_recovery_ms: 200, breaker: { consecutive_failures: 3, min_requests: 1000, cooldown_ms: 700, half_open_probes: 1 }',
     models: `  - { id: fo-primary, provider: sim, upstream_model: fo-primary, fallbacks: [fo-second, fo-third] }
   - { id: fo-second, provider: sim, upstream_model: fo-second }
   - { id: fo-third, provider: sim-anthropic, upstream_model: fo-third }

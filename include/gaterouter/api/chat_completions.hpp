@@ -81,6 +81,9 @@ awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::R
                                                 const providers::ProviderRuntime& provider,
                                                 const catalog::Model& model);
 
+// The cost of an answer's reported usage at the model's prices, in USD.
+double cost_of(const openai::Usage& usage, const catalog::Model& model);
+
 // The error for an upstream exchange that failed before any answer (502, or 504 for timeouts).
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model);
 

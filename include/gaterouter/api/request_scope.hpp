@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <string>
 
+#include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/http/response_writer.hpp"
 #include "gaterouter/obs/access_log.hpp"
+#include "gaterouter/obs/request_metrics.hpp"
+#include "gaterouter/openai/completion.hpp"
 #include "gaterouter/openai/error.hpp"
 
 namespace gaterouter::api {
@@ -16,7 +19,9 @@ class RequestScope {
   public:
     using Clock = std::chrono::steady_clock;
 
-    RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log);
+    // With `metrics`, the request is also counted there (chat and embeddings requests).
+    RequestScope(const http::Request& request, http::ResponseWriter& out, const obs::AccessLog& log,
+                 obs::RequestMetrics* metrics = nullptr);
     ~RequestScope();  // writes the access-log line
     RequestScope(const RequestScope&) = delete;
     RequestScope& operator=(const RequestScope&) = delete;
@@ -30,6 +35,18 @@ class RequestScope {
         ++attempts_;
     }
     int attempts() const { return attempts_; }
+    // The model that answered (names from the catalog, which outlives every request).
+    void served_by(const catalog::Model& model) {
+        served_model_ = model.id;
+        served_provider_ = model.provider->name;
+    }
+    // What the answer used, as the upstream reported it, and its cost at the catalog's prices.
+    void set_usage(const openai::Usage& usage, double cost_usd) {
+        usage_ = usage;
+        cost_usd_ = cost_usd;
+    }
+    const openai::Usage& usage() const { return usage_; }
+    void set_streaming() { streaming_ = true; }
     // The task type and weight class the classifier gave the request.
     void set_task(std::string_view task, std::string_view weight) {
         task_ = task;
@@ -73,6 +90,12 @@ class RequestScope {
     const http::Request& request_;
     http::ResponseWriter& out_;
     const obs::AccessLog& log_;
+    obs::RequestMetrics* metrics_;
+    std::string_view served_model_;
+    std::string_view served_provider_;
+    openai::Usage usage_;
+    double cost_usd_ = 0;
+    bool streaming_ = false;
     std::string id_;
     std::string model_;
     std::string upstream_;

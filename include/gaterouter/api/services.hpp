@@ -14,6 +14,7 @@
 #include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/classify/task_classifier.hpp"
 #include "gaterouter/obs/access_log.hpp"
+#include "gaterouter/obs/request_metrics.hpp"
 #include "gaterouter/providers/provider_set.hpp"
 #include "gaterouter/route/deployments.hpp"
 #include "gaterouter/route/policy.hpp"
@@ -28,6 +29,7 @@ struct Services {
     std::shared_ptr<const providers::ProviderSet> providers;
     std::shared_ptr<const auth::ApiKeySet> keys;
     std::shared_ptr<const obs::AccessLog> access_log;
+    std::shared_ptr<obs::RequestMetrics> metrics;  // recorded into by every worker (sharded within)
     std::shared_ptr<const route::Deployments> deployments;
     std::shared_ptr<const classify::TaskClassifier> classifier;  // null: requests are not classified
     std::shared_ptr<const route::Policies> policies;

@@ -18,8 +18,9 @@ struct ChatRequest {
     std::string model;
     JsonValue model_value;  // where the model sits in `body`, to splice the upstream's name in
     bool stream = false;
-    bool include_usage = false;              // stream_options.include_usage
-    std::optional<std::int64_t> max_tokens;  // max_completion_tokens, or the older max_tokens
+    bool include_usage = false;               // stream_options.include_usage
+    std::optional<JsonValue> stream_options;  // where it sits in `body`, when the client sent one
+    std::optional<std::int64_t> max_tokens;   // max_completion_tokens, or the older max_tokens
     JsonValue messages;
     std::optional<JsonValue> extension;  // GateRouter's own `gaterouter` object: never sent upstream
     std::size_t message_count = 0;

@@ -3,6 +3,7 @@
 // `chat.completion` objects and `chat.completion.chunk` SSE events.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ struct Usage {
     std::int64_t reasoning_tokens = 0;   // output tokens spent thinking
     nlohmann::json to_json() const;
 };
+
+// The `usage` object of an OpenAI-shaped completion or chunk (`text` is the whole JSON object); nothing when
+// it has none (or it is null). Only the usage member is parsed into a tree.
+std::optional<Usage> read_usage(std::string_view text);
 
 std::int64_t unix_now();
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gaterouter::openai {
 
@@ -49,5 +50,13 @@ std::string without_member(std::string_view doc, const JsonValue& object, std::s
 
 // `doc` with the bytes of `part` (a view into doc) replaced by `replacement`.
 std::string splice(std::string_view doc, std::string_view part, std::string_view replacement);
+
+// One replacement for splice_all: `part` views the document (empty: an insertion at its position).
+struct Splice {
+    std::string_view part;
+    std::string replacement;
+};
+// `doc` with every part replaced; parts must not overlap (any order).
+std::string splice_all(std::string_view doc, std::vector<Splice> splices);
 
 }  // namespace gaterouter::openai

@@ -4,6 +4,7 @@
 // the config); a vendor that speaks an existing protocol is configuration only.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,7 @@
 #include "gaterouter/http/message.hpp"
 #include "gaterouter/http/sse.hpp"
 #include "gaterouter/openai/chat_request.hpp"
+#include "gaterouter/openai/completion.hpp"
 
 namespace gaterouter::providers {
 
@@ -30,6 +32,12 @@ class StreamTranslator {
     // True once the stream reached its end: [DONE] was written, or an error event that ends it. A stream that
     // stops before that was cut short.
     virtual bool finished() const = 0;
+    // The usage the upstream reported, once it did (every protocol asks for it, whether or not the client
+    // did).
+    const std::optional<openai::Usage>& usage() const { return usage_; }
+
+  protected:
+    std::optional<openai::Usage> usage_;
 };
 
 class ChatProtocol {
@@ -37,7 +45,8 @@ class ChatProtocol {
     virtual ~ChatProtocol() = default;
 
     // The upstream request (target, headers, body) for `request` served by `model`. `body` is the client's
-    // body, which the protocol may move from when it can forward it unchanged.
+    // body, which the protocol may move from when it can forward it unchanged. A stream always asks the
+    // upstream for its usage, so that every answer can be accounted for.
     virtual http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                         const catalog::Model& model) const = 0;
     // A successful non-streaming upstream body as an OpenAI `chat.completion` body.

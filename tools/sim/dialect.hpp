@@ -30,11 +30,12 @@ struct Answer {
     std::string id;
     std::string model;
     std::vector<std::string> words;
-    std::string tool_name;  // non-empty: answer with a tool call
+    std::string tool_name;   // non-empty: answer with a tool call
     bool truncated = false;  // capped by max_tokens
     bool include_usage = false;
     int prompt_tokens = 0;
     int completion_tokens = 0;
+    std::optional<bool> correct;  // the correctness feature's verdict, sent as x-sim-correct
 };
 
 struct StreamPlan {
@@ -44,10 +45,13 @@ struct StreamPlan {
 };
 
 class Dialect {
-public:
+  public:
     virtual ~Dialect() = default;
     // Reads `request`; false with `error` set when it is not a valid chat request.
     virtual bool read(const http::Request& request, ChatCall& call, std::string& error) const = 0;
+    // The text parts of the request's last user message, concatenated; empty when there is none. Only the
+    // correctness feature asks, so the request path reads it only when that is configured.
+    virtual std::string last_user_text(const http::Request& request) const = 0;
     virtual std::string whole(const Answer& answer) const = 0;
     virtual StreamPlan stream(const Answer& answer) const = 0;
     virtual std::string error_body(unsigned status, std::string_view message) const = 0;

@@ -22,7 +22,7 @@ bool split_target(std::string_view target, std::string& model, std::string& meth
 }
 
 class GeminiDialect final : public Dialect {
-public:
+  public:
     bool read(const http::Request& request, ChatCall& call, std::string& error) const override {
         std::string method;
         const json body = json::parse(request.body(), nullptr, false);
@@ -53,6 +53,19 @@ public:
         return true;
     }
 
+    std::string last_user_text(const http::Request& request) const override {
+        const json body = json::parse(request.body(), nullptr, false);
+        const json& contents = openai::field(body, "contents");
+        if (!contents.is_array()) return {};
+        for (auto c = contents.rbegin(); c != contents.rend(); ++c) {
+            if (openai::get_or(*c, "role", "user") != "user") continue;  // Gemini's role defaults to user
+            std::string text;
+            for (const auto& part : openai::field(*c, "parts")) text += openai::get_or(part, "text", "");
+            return text;
+        }
+        return {};
+    }
+
     std::string whole(const Answer& a) const override {
         json parts = json::array();
         if (!a.tool_name.empty()) {
@@ -74,7 +87,8 @@ public:
         for (std::size_t i = 0; i < a.words.size(); ++i) {
             const bool last = i + 1 == a.words.size();
             const json parts = json::array({{{"text", (i == 0 ? prefix : " ") + a.words[i]}}});
-            plan.events.push_back(data(response(a, parts, last ? (a.truncated ? "MAX_TOKENS" : "STOP") : "", last)));
+            plan.events.push_back(
+                data(response(a, parts, last ? (a.truncated ? "MAX_TOKENS" : "STOP") : "", last)));
         }
         plan.content_count = plan.events.size();
         return plan;
@@ -90,11 +104,12 @@ public:
         return json{{"error", {{"code", status}, {"message", message}, {"status", state}}}}.dump();
     }
 
-private:
+  private:
     static std::string data(const json& j) { return "data: " + j.dump() + "\r\n\r\n"; }
 
     static json function_call(const Answer& a) {
-        return {{"functionCall", {{"name", a.tool_name}, {"args", {{"q", "sim"}}}}}, {"thoughtSignature", "c2ltLXNpZw=="}};
+        return {{"functionCall", {{"name", a.tool_name}, {"args", {{"q", "sim"}}}}},
+                {"thoughtSignature", "c2ltLXNpZw=="}};
     }
 
     static json response(const Answer& a, const json& parts, const std::string& finish, bool with_usage) {
@@ -112,6 +127,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Dialect> make_gemini_dialect() { return std::make_unique<GeminiDialect>(); }
+std::unique_ptr<Dialect> make_gemini_dialect() {
+    return std::make_unique<GeminiDialect>();
+}
 
 }  // namespace gaterouter::sim

@@ -110,8 +110,9 @@ void KnobStore::load_file(const std::string& path) {
     if (!root.IsMap()) fail_at(path, root, "expected a map with defaults: and models:");
     for (const auto& kv : root) {
         const std::string key = kv.first.Scalar();
-        if (key != "defaults" && key != "models") {
-            fail_at(path, kv.first, "unknown key '" + key + "' (expected defaults or models)");
+        // correctness: is read by correctness.cpp.
+        if (key != "defaults" && key != "models" && key != "correctness") {
+            fail_at(path, kv.first, "unknown key '" + key + "' (expected defaults, models or correctness)");
         }
     }
     // Defaults first, wherever they stand in the file: every model starts from them.

@@ -1,5 +1,5 @@
-// gaterouter-sim: an LLM provider simulator (OpenAI, Anthropic and Gemini protocols) for tests, benchmarks and
-// the demo. See docs/simulator.md.
+// gaterouter-sim: an LLM provider simulator (OpenAI, Anthropic and Gemini protocols) for tests, benchmarks
+// and the demo. See docs/simulator.md.
 
 #include <boost/asio/signal_set.hpp>
 
@@ -18,10 +18,11 @@ constexpr const char* kUsage = R"(gaterouter-sim — a fast simulated LLM provid
 
 Usage: gaterouter-sim [--listen HOST:PORT] [--config FILE] [--threads N] [--quiet]
   --listen HOST:PORT  where to listen (default 127.0.0.1:9090; port 0 picks a free one)
-  --config FILE       knobs per model (YAML: defaults:, models:)
+  --config FILE       knobs per model (YAML: defaults:, models:), and correctness: (docs/simulator.md)
   --threads N         worker threads (default 1)
 Prints "gaterouter-sim listening on http://HOST:PORT" once ready. Control: PUT /_sim/models/<model>,
-DELETE /_sim/models/<model>, POST /_sim/reset, GET /_sim/stats, GET /_sim/last_request.
+DELETE /_sim/models/<model>, POST /_sim/reset, GET /_sim/stats, GET /_sim/last_request,
+GET /_sim/verdicts/<request-id>.
 )";
 
 struct Worker {
@@ -66,15 +67,19 @@ int main(int argc, char** argv) {
     if (host.starts_with('[')) host = host.substr(1, host.size() - 2);
 
     sim::KnobStore knobs;
+    std::unique_ptr<sim::Correctness> correctness;
     try {
-        if (!config.empty()) knobs.load_file(config);
+        if (!config.empty()) {
+            knobs.load_file(config);
+            correctness = sim::Correctness::load(config);
+        }
     } catch (const std::exception& e) {
         std::cerr << "gaterouter-sim: " << e.what() << "\n";
         return 1;
     }
 
     std::vector<std::unique_ptr<Worker>> workers;
-    sim::SimServer sim(knobs, [&workers] {
+    sim::SimServer sim(knobs, correctness.get(), [&workers] {
         std::pair<std::size_t, std::uint64_t> total{0, 0};
         for (const auto& w : workers) {
             total.first += w->server->open_connections();
@@ -85,7 +90,8 @@ int main(int argc, char** argv) {
     const http::RejectFn reject = [](http::Status status, std::string_view reason, const http::Request*) {
         http::Response res{status, 11};
         res.set(http::bhttp::field::content_type, "application/json");
-        res.body() = R"({"error":{"message":")" + std::string(reason) + R"(","type":"invalid_request_error","param":null,"code":null}})";
+        res.body() = R"({"error":{"message":")" + std::string(reason) +
+                     R"(","type":"invalid_request_error","param":null,"code":null}})";
         return res;
     };
     http::ServerLimits limits;

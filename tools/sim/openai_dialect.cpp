@@ -122,6 +122,27 @@ class OpenAiDialect final : public Dialect {
         return true;
     }
 
+    std::string last_user_text(const http::Request& request) const override {
+        openai::JsonSyntaxError syntax;
+        const std::optional<JsonValue> doc = openai::scan_json(request.body(), syntax);
+        if (!doc) return {};
+        JsonValue content;
+        openai::for_each_element(member(*doc, "messages"), [&](const JsonValue& m) {
+            if (is_string(member(m, "role"), "user")) content = member(m, "content");
+            return true;
+        });
+        if (content.type == JsonType::string) return openai::decode_string(content);
+        std::string text;
+        openai::for_each_element(content, [&](const JsonValue& part) {
+            const JsonValue t = member(part, "text");
+            if (is_string(member(part, "type"), "text") && t.type == JsonType::string) {
+                text += openai::decode_string(t);
+            }
+            return true;
+        });
+        return text;
+    }
+
     std::string whole(const Answer& a) const override {
         std::string out = envelope(a, "chat.completion");
         out.reserve(out.size() + 160 + a.model.size() + a.words.size() * 7);

@@ -8,8 +8,8 @@
 namespace gaterouter::sim {
 namespace {
 
-using nlohmann::json;
 using http::bhttp::field;
+using nlohmann::json;
 
 http::Response json_response(http::Status status, std::string body) {
     http::Response res{status, 11};
@@ -48,11 +48,11 @@ void reset(beast::tcp_stream& stream) {
     stream.socket().close(ignored);
 }
 
-Answer make_answer(const ChatCall& call, const Knobs& k) {
+Answer make_answer(const ChatCall& call, int tokens) {
     Answer a;
     a.id = next_id();
     a.model = call.model;
-    int n = k.tokens;
+    int n = tokens;
     if (call.max_tokens && *call.max_tokens < n) {
         n = std::max(1, *call.max_tokens);
         a.truncated = true;
@@ -80,8 +80,10 @@ std::vector<float> embed(const std::string& text, std::size_t dims) {
 
 }  // namespace
 
-SimServer::SimServer(KnobStore& knobs, std::function<std::pair<std::size_t, std::uint64_t>()> connections)
+SimServer::SimServer(KnobStore& knobs, Correctness* correctness,
+                     std::function<std::pair<std::size_t, std::uint64_t>()> connections)
     : knobs_(knobs),
+      correctness_(correctness),
       connections_(std::move(connections)),
       openai_(make_openai_dialect()),
       anthropic_(make_anthropic_dialect()),
@@ -122,48 +124,72 @@ void SimServer::add_routes(http::Router& router) {
     router.add(Verb::get, "/v1/models", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
         json data = json::array();
         for (const auto& model : knobs_.snapshot()->models) {
-            data.push_back({{"id", model.first}, {"object", "model"}, {"created", 0}, {"owned_by", "gaterouter-sim"}});
+            data.push_back(
+                {{"id", model.first}, {"object", "model"}, {"created", 0}, {"owned_by", "gaterouter-sim"}});
         }
         // Built before the co_await: GCC 12 mishandles brace-initialised temporaries that span one.
         std::string body = json{{"object", "list"}, {"data", data}}.dump();
         co_await out.send(json_response(http::Status::ok, std::move(body)));
     });
-    router.add_prefix(Verb::put, "/_sim/models/", [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
-        const std::string model = control_model(req);
-        const json knobs = json::parse(req.body(), nullptr, false);
-        std::string error = model.empty() ? "expected /_sim/models/<model>" : "";
-        try {
-            if (error.empty()) knobs_.set_model(model, knobs);
-        } catch (const std::invalid_argument& e) {
-            error = e.what();
-        }
-        if (!error.empty()) {
-            co_await out.send(json_response(http::Status::bad_request, openai_->error_body(400, error)));
-            co_return;
-        }
-        co_await out.send(json_response(http::Status::ok, knobs_.snapshot()->of(model).to_json().dump()));
-    });
-    router.add_prefix(Verb::delete_, "/_sim/models/", [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
-        const std::string model = control_model(req);
-        if (model.empty()) {
-            co_await out.send(json_response(http::Status::bad_request,
-                                            openai_->error_body(400, "expected /_sim/models/<model>")));
-            co_return;
-        }
-        knobs_.reset_model(model);
-        co_await out.send(json_response(http::Status::ok, R"({"reset":true})"));
-    });
-    router.add(Verb::post, "/_sim/reset", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
-        knobs_.reset_all();
-        reset_stats();
-        co_await out.send(json_response(http::Status::ok, R"({"reset":true})"));
-    });
-    router.add(Verb::get, "/_sim/stats", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
-        co_await out.send(json_response(http::Status::ok, stats_json().dump()));
-    });
-    router.add(Verb::get, "/_sim/last_request", [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
-        co_await out.send(json_response(http::Status::ok, last_request_json()));
-    });
+    router.add_prefix(
+        Verb::put, "/_sim/models/", [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
+            const std::string model = control_model(req);
+            const json knobs = json::parse(req.body(), nullptr, false);
+            std::string error = model.empty() ? "expected /_sim/models/<model>" : "";
+            try {
+                if (error.empty()) knobs_.set_model(model, knobs);
+            } catch (const std::invalid_argument& e) {
+                error = e.what();
+            }
+            if (!error.empty()) {
+                co_await out.send(json_response(http::Status::bad_request, openai_->error_body(400, error)));
+                co_return;
+            }
+            co_await out.send(json_response(http::Status::ok, knobs_.snapshot()->of(model).to_json().dump()));
+        });
+    router.add_prefix(
+        Verb::delete_, "/_sim/models/",
+        [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
+            const std::string model = control_model(req);
+            if (model.empty()) {
+                co_await out.send(json_response(http::Status::bad_request,
+                                                openai_->error_body(400, "expected /_sim/models/<model>")));
+                co_return;
+            }
+            knobs_.reset_model(model);
+            co_await out.send(json_response(http::Status::ok, R"({"reset":true})"));
+        });
+    router.add(Verb::post, "/_sim/reset",
+               [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
+                   knobs_.reset_all();
+                   reset_stats();
+                   if (correctness_ != nullptr) correctness_->clear_verdicts();
+                   co_await out.send(json_response(http::Status::ok, R"({"reset":true})"));
+               });
+    router.add(Verb::get, "/_sim/stats",
+               [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
+                   co_await out.send(json_response(http::Status::ok, stats_json().dump()));
+               });
+    router.add(Verb::get, "/_sim/last_request",
+               [this](http::Request&, http::ResponseWriter& out) -> awaitable<void> {
+                   co_await out.send(json_response(http::Status::ok, last_request_json()));
+               });
+    router.add_prefix(
+        Verb::get, "/_sim/verdicts/",
+        [this](http::Request& req, http::ResponseWriter& out) -> awaitable<void> {
+            const std::string_view id =
+                http::path_of(req.target()).substr(std::string_view("/_sim/verdicts/").size());
+            const std::optional<Verdict> v =
+                correctness_ == nullptr ? std::nullopt : correctness_->verdict(id);
+            if (!v) {
+                const char* why = correctness_ == nullptr ? "correctness is not configured"
+                                                          : "no verdict for this request id";
+                co_await out.send(json_response(http::Status::not_found, openai_->error_body(404, why)));
+                co_return;
+            }
+            std::string body = json{{"model", v->model}, {"task", v->task}, {"correct", v->correct}}.dump();
+            co_await out.send(json_response(http::Status::ok, std::move(body)));
+        });
 }
 
 json SimServer::stats_json() {
@@ -184,14 +210,10 @@ json SimServer::stats_json() {
             by_model[model] = by_model.value(model, std::uint64_t{0}) + n;
         }
     }
-    return {{"requests_total", requests},
-            {"requests_by_model", std::move(by_model)},
-            {"errors_injected", errors},
-            {"rate_limited", limited},
-            {"open_connections", open},
-            {"accepted_connections", accepted},
-            {"active_streams", active},
-            {"streams_completed", completed},
+    return {{"requests_total", requests}, {"requests_by_model", std::move(by_model)},
+            {"errors_injected", errors},  {"rate_limited", limited},
+            {"open_connections", open},   {"accepted_connections", accepted},
+            {"active_streams", active},   {"streams_completed", completed},
             {"streams_aborted", aborted}};
 }
 
@@ -277,7 +299,8 @@ awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect,
 
     if (k.rpm_limit > 0 && !admit(call.model, k.rpm_limit)) {
         stats.rate_limited.fetch_add(1, std::memory_order_relaxed);
-        auto res = json_response(http::Status::too_many_requests, dialect.error_body(429, "simulated rate limit"));
+        auto res =
+            json_response(http::Status::too_many_requests, dialect.error_body(429, "simulated rate limit"));
         res.set(field::retry_after, "1");
         res.set("x-sim-model", call.model);
         co_await out.send(std::move(res));
@@ -285,8 +308,9 @@ awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect,
     }
     if (draw(k.error_rate)) {
         stats.errors_injected.fetch_add(1, std::memory_order_relaxed);
-        auto res = json_response(static_cast<http::Status>(k.error_status),
-                                 dialect.error_body(static_cast<unsigned>(k.error_status), "simulated failure"));
+        auto res =
+            json_response(static_cast<http::Status>(k.error_status),
+                          dialect.error_body(static_cast<unsigned>(k.error_status), "simulated failure"));
         if (k.error_status == 429 || k.error_status == 503) res.set(field::retry_after, "1");
         res.set("x-sim-model", call.model);
         co_await out.send(std::move(res));
@@ -299,7 +323,21 @@ awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect,
         out.close_after();
         co_return;
     }
-    const Answer answer = make_answer(call, k);
+    int tokens = k.tokens;
+    std::optional<bool> correct;
+    if (correctness_ != nullptr) {
+        const std::string prompt = dialect.last_user_text(request);
+        if (const WorkloadPrompt* known = correctness_->find(prompt)) {
+            // Usage as a provider would bill it, and the same for every model, so that costs compare fairly.
+            tokens = known->output_tokens;
+            call.prompt_tokens = std::max(1, static_cast<int>(prompt.size() / 4));
+            const auto id = request.find("x-request-id");
+            correct = correctness_->judge(id == request.end() ? std::string_view() : id->value(), call.model,
+                                          *known);
+        }
+    }
+    Answer answer = make_answer(call, tokens);
+    answer.correct = correct;
     if (call.stream) {
         co_await stream_answer(stats, dialect, answer, k, out);
         co_return;
@@ -307,11 +345,12 @@ awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect,
     co_await pause(k.latency_ms);
     auto res = json_response(http::Status::ok, dialect.whole(answer));
     res.set("x-sim-model", call.model);
+    if (answer.correct) res.set("x-sim-correct", *answer.correct ? "1" : "0");
     co_await out.send(std::move(res));
 }
 
-awaitable<void> SimServer::serve_embeddings(StatsShard& stats, http::Request& request, http::ResponseWriter& out,
-                                            bool gemini) {
+awaitable<void> SimServer::serve_embeddings(StatsShard& stats, http::Request& request,
+                                            http::ResponseWriter& out, bool gemini) {
     const json body = json::parse(request.body(), nullptr, false);
     std::vector<std::string> texts;
     std::string model;
@@ -322,7 +361,8 @@ awaitable<void> SimServer::serve_embeddings(StatsShard& stats, http::Request& re
         if (at != std::string_view::npos && colon != std::string_view::npos && colon > at + 8) {
             model = std::string(path.substr(at + 8, colon - at - 8));
         }
-        const json requests = body.is_object() && body.contains("requests") ? body["requests"] : json::array({body});
+        const json requests =
+            body.is_object() && body.contains("requests") ? body["requests"] : json::array({body});
         for (const auto& r : requests) {
             for (const auto& part : openai::field(openai::field(r, "content"), "parts")) {
                 texts.push_back(openai::get_or(part, "text", ""));
@@ -336,11 +376,13 @@ awaitable<void> SimServer::serve_embeddings(StatsShard& stats, http::Request& re
         if (input.is_array()) {
             for (const auto& i : input) texts.push_back(i.is_string() ? i.get<std::string>() : i.dump());
         }
-        if (body.contains("dimensions") && body["dimensions"].is_number_integer()) dims = body["dimensions"].get<std::size_t>();
+        if (body.contains("dimensions") && body["dimensions"].is_number_integer())
+            dims = body["dimensions"].get<std::size_t>();
     }
     if (model.empty() || texts.empty() || dims == 0 || dims > 4096) {
-        co_await out.send(json_response(http::Status::bad_request,
-                                        (gemini ? gemini_ : openai_)->error_body(400, "expected a model and some input")));
+        co_await out.send(
+            json_response(http::Status::bad_request,
+                          (gemini ? gemini_ : openai_)->error_body(400, "expected a model and some input")));
         co_return;
     }
     record(stats, request, model);
@@ -355,12 +397,15 @@ awaitable<void> SimServer::serve_embeddings(StatsShard& stats, http::Request& re
         for (std::size_t i = 0; i < texts.size(); ++i) {
             const std::vector<float> values = embed(texts[i], dims);
             const bool base64 = openai::get_or(body, "encoding_format", "float") == "base64";
-            data.push_back({{"object", "embedding"},
-                            {"index", i},
-                            {"embedding", base64 ? json(providers::encode_embedding_base64(values)) : json(values)}});
+            data.push_back(
+                {{"object", "embedding"},
+                 {"index", i},
+                 {"embedding", base64 ? json(providers::encode_embedding_base64(values)) : json(values)}});
             tokens += std::max(1, static_cast<int>(texts[i].size() / 4));
         }
-        result = {{"object", "list"}, {"data", std::move(data)}, {"model", model},
+        result = {{"object", "list"},
+                  {"data", std::move(data)},
+                  {"model", model},
                   {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}};
     }
     std::string text = result.dump();
@@ -380,12 +425,14 @@ awaitable<void> SimServer::stream_answer(StatsShard& stats, const Dialect& diale
     head.set(field::content_type, "text/event-stream");
     head.set(field::cache_control, "no-cache");
     head.set("x-sim-model", answer.model);
-    // What comes before the first content chunk goes with it, and what follows the last goes with the last, as
-    // real providers send them.
+    if (answer.correct) head.set("x-sim-correct", *answer.correct ? "1" : "0");
+    // What comes before the first content chunk goes with it, and what follows the last goes with the last,
+    // as real providers send them.
     std::string lead;
     for (std::size_t i = 0; i < plan.first_content; ++i) lead += plan.events[i];
     std::string tail;
-    for (std::size_t i = plan.first_content + plan.content_count; i < plan.events.size(); ++i) tail += plan.events[i];
+    for (std::size_t i = plan.first_content + plan.content_count; i < plan.events.size(); ++i)
+        tail += plan.events[i];
 
     co_await pause(k.ttft_ms);
     error_code ec = co_await out.start_stream(std::move(head));

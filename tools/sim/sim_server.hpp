@@ -1,6 +1,6 @@
 #pragma once
-// The simulator's endpoints: the three chat protocols, the model list, and the control and statistics endpoints
-// tests and benchmarks use to set knobs and see what reached the "provider".
+// The simulator's endpoints: the three chat protocols, the model list, and the control and statistics
+// endpoints tests and benchmarks use to set knobs and see what reached the "provider".
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "correctness.hpp"
 #include "dialect.hpp"
 #include "gaterouter/http/router.hpp"
 #include "knobs.hpp"
@@ -40,14 +41,16 @@ struct alignas(64) StatsShard {
 };
 
 class SimServer {
-public:
-    // `connections` reports {open, accepted} client connections summed over all workers.
-    SimServer(KnobStore& knobs, std::function<std::pair<std::size_t, std::uint64_t>()> connections);
+  public:
+    // `connections` reports {open, accepted} client connections summed over all workers. `correctness` is
+    // null when the feature is not configured.
+    SimServer(KnobStore& knobs, Correctness* correctness,
+              std::function<std::pair<std::size_t, std::uint64_t>()> connections);
 
     void add_routes(http::Router& router);
     nlohmann::json stats_json();
 
-private:
+  private:
     awaitable<void> serve_chat(StatsShard& stats, const Dialect& dialect, http::Request& request,
                                http::ResponseWriter& out);
     // OpenAI's /v1/embeddings, or Gemini's :batchEmbedContents / :embedContent.
@@ -62,6 +65,7 @@ private:
     std::string last_request_json();
 
     KnobStore& knobs_;
+    Correctness* correctness_;
     std::function<std::pair<std::size_t, std::uint64_t>()> connections_;
     std::mutex shards_mutex_;  // guards the list; each shard guards itself
     std::vector<std::unique_ptr<StatsShard>> shards_;

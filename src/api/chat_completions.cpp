@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "gaterouter/api/request_account.hpp"
 #include "gaterouter/http/sse.hpp"
 
 namespace gaterouter::api {
@@ -25,15 +26,20 @@ double cost_of(const openai::Usage& usage, const catalog::Model& model) {
                           static_cast<double>(usage.completion_tokens));
 }
 
-std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys,
+std::optional<openai::ApiError> check_api_key(const http::Request& request, const Services& services,
+                                              std::shared_ptr<const auth::ApiKeySet>& keys,
                                               const auth::ApiKey** key) {
-    if (keys.open()) return std::nullopt;
+    keys = services.keys->current();
+    if (keys->open()) return std::nullopt;
     const auto it = request.find(http::bhttp::field::authorization);
     if (it == request.end()) return openai::missing_api_key();
     const std::string_view token = auth::bearer_token(it->value());
     if (token.empty()) return openai::missing_api_key();
-    const auth::ApiKey* found = keys.verify(token);
+    const auth::ApiKey* found = keys->verify(token);
     if (found == nullptr) return openai::invalid_api_key();
+    const std::int64_t now = services.wall_clock->now_unix_ms();
+    if (found->revoked_unix_ms && *found->revoked_unix_ms <= now) return openai::api_key_revoked();
+    if (found->expires_unix_ms && *found->expires_unix_ms <= now) return openai::api_key_expired();
     if (key != nullptr) *key = found;
     return std::nullopt;
 }
@@ -61,8 +67,9 @@ std::optional<openai::ApiError> read_chat_request(http::Request& request, openai
 
 awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
     RequestScope scope(request, out, *services_.access_log, services_.metrics.get());
+    std::shared_ptr<const auth::ApiKeySet> keys;  // holds the key set the caller's key belongs to
     const auth::ApiKey* key = nullptr;
-    if (auto denied = check_api_key(request, *services_.keys, &key)) {
+    if (auto denied = check_api_key(request, services_, keys, &key)) {
         co_await scope.fail(*denied);
         co_return;
     }
@@ -83,8 +90,12 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         co_await scope.fail(std::move(*refused));
         co_return;
     }
-    std::optional<openai::ApiError> last_error = co_await execute(scope, request, chat, decision);
+    RequestAccount account(services_, scope, key);
+    std::optional<openai::ApiError> last_error =
+        co_await account.reserve(decision, classify::task_name(decision.classification.task));
+    if (!last_error) last_error = co_await execute(scope, account, request, chat, decision);
     if (!last_error) co_return;
+    co_await account.settle(last_error->status);
     co_await scope.fail(std::move(*last_error));
 }
 
@@ -94,7 +105,7 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
 // first of them to take probes again. Returns the error to answer with, or nothing once the client has its
 // answer.
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
-    RequestScope& scope, http::Request& request, const openai::ChatRequest& chat,
+    RequestScope& scope, RequestAccount& account, http::Request& request, const openai::ChatRequest& chat,
     const RouteDecision& decision) const {
     std::optional<openai::ApiError> last_error;
     std::size_t attempts = 0;
@@ -118,7 +129,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
             const bool last_try = attempts == services_.max_attempts || i + 1 == decision.candidates.size();
             std::string copy;
             std::string& body = last_try ? request.body() : (copy = request.body());
-            Attempt attempt = co_await try_candidate(scope, chat, body, candidate, health);
+            Attempt attempt = co_await try_candidate(scope, account, chat, body, candidate, health);
             if (attempt.done) co_return std::nullopt;
             last_error = std::move(attempt.error);
         }
@@ -189,7 +200,7 @@ void hold_for_retry_after(const upstream::Response& response, route::DeploymentS
 }
 
 awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(
-    RequestScope& scope, const openai::ChatRequest& chat, std::string& body,
+    RequestScope& scope, RequestAccount& account, const openai::ChatRequest& chat, std::string& body,
     const route::Candidate& candidate, route::DeploymentState& health) const {
     const catalog::Model& model = *candidate.model;
     const providers::ProviderRuntime& provider = services_.providers->of(*model.provider);
@@ -207,6 +218,7 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
         openai::ApiError error = co_await read_upstream_error(scope, response, provider, model);
         if (error.retryable()) co_return in_flight.failed(std::move(error));
         in_flight.succeeded(0);  // the provider is healthy; the request was not
+        co_await account.settle(error.status);
         co_await scope.fail(std::move(error));
         co_return Attempt{true, {}};
     }
@@ -214,9 +226,9 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     if (chat.stream) scope.set_streaming();
     std::optional<openai::ApiError> error;
     if (chat.stream) {
-        error = co_await relay_stream(scope, response, provider, candidate, options, in_flight);
+        error = co_await relay_stream(scope, account, response, provider, candidate, options, in_flight);
     } else {
-        error = co_await relay_whole(scope, response, provider, candidate);
+        error = co_await relay_whole(scope, account, response, provider, candidate);
     }
     if (!error) {
         in_flight.succeeded(scope.usage().completion_tokens);
@@ -237,8 +249,8 @@ awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::R
 }
 
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
-    RequestScope& scope, upstream::Response& response, const providers::ProviderRuntime& provider,
-    const route::Candidate& candidate) const {
+    RequestScope& scope, RequestAccount& account, upstream::Response& response,
+    const providers::ProviderRuntime& provider, const route::Candidate& candidate) const {
     const catalog::Model& model = *candidate.model;
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, services_.max_upstream_body_bytes));
@@ -250,6 +262,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
     res.body() = provider.chat->translate_response(std::move(body), model);
     scope.served_by(model);
     if (const auto usage = openai::read_usage(res.body())) scope.set_usage(*usage, cost_of(*usage, model));
+    co_await account.settle(200);  // the spend is on record before the client has its answer
     scope.stamp(res);
     scope.first_byte();
     co_await scope.out().send(std::move(res));
@@ -261,17 +274,21 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
 // then a failure can still be answered with a plain error status. After that a failure must not look like a
 // finished answer: the stream ends with an error event and without [DONE].
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
-    RequestScope& scope, upstream::Response& response, const providers::ProviderRuntime& provider,
-    const route::Candidate& candidate, const providers::StreamOptions& options, InFlight& in_flight) const {
+    RequestScope& scope, RequestAccount& account, upstream::Response& response,
+    const providers::ProviderRuntime& provider, const route::Candidate& candidate,
+    const providers::StreamOptions& options, InFlight& in_flight) const {
     const catalog::Model& model = *candidate.model;
     http::ResponseWriter& out = scope.out();
     http::SseParser parser;
     const auto translator = provider.chat->stream_translator(model, options);
     std::string batch;
+    std::int64_t events = 0;  // relayed so far: what a stream cut short is charged for
     const http::SseParser::EventFn on_event = [&](const http::SseEvent& e) {
         translator->on_event(e, batch);
+        ++events;
         return true;
     };
+    scope.served_by(model);
     for (;;) {
         std::string_view piece;
         auto failure = co_await scope.upstream(response.read_some(piece));
@@ -286,9 +303,14 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
             response.abandon();
             if (!out.headers_sent())
                 co_return upstream_failure(failure, model.id);  // another candidate may serve it
+            account.charge_partial(events);
             openai::ApiError error = upstream_failure(failure, model.id);
-            co_await end_stream_with_error(scope, error);
+            co_await end_stream_with_error(scope, account, error);
             co_return error;
+        }
+        if (translator->finished()) {  // the spend is on record before the client reads the end
+            if (const auto& usage = translator->usage()) scope.set_usage(*usage, cost_of(*usage, model));
+            co_await account.settle(200);
         }
         if (!batch.empty() || piece.empty()) {
             error_code ec;
@@ -296,17 +318,17 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
             if (!ec) ec = co_await out.write_chunk(batch);
             if (ec) {  // the client left: stop the upstream, so no one pays for tokens no one reads
                 response.abandon();
+                account.charge_partial(events);
                 co_return std::nullopt;
             }
         }
         if (piece.empty()) break;
     }
-    scope.served_by(model);
-    if (const auto& usage = translator->usage()) scope.set_usage(*usage, cost_of(*usage, model));
     if (!translator->finished()) {
+        account.charge_partial(events);
         openai::ApiError error =
             openai::upstream_bad_response(model.id, "the stream ended before it was complete");
-        co_await end_stream_with_error(scope, error);
+        co_await end_stream_with_error(scope, account, error);
         co_return error;
     }
     co_await out.finish_stream();
@@ -325,8 +347,10 @@ awaitable<error_code> ChatCompletionsHandler::start_stream(RequestScope& scope,
     co_return ec;
 }
 
-awaitable<void> ChatCompletionsHandler::end_stream_with_error(RequestScope& scope, openai::ApiError error) {
+awaitable<void> ChatCompletionsHandler::end_stream_with_error(RequestScope& scope, RequestAccount& account,
+                                                              openai::ApiError error) {
     scope.note_error(error.code);
+    co_await account.settle(error.status);
     const std::string event = http::sse_data(error.body());
     const error_code ec = co_await scope.out().write_chunk(event);
     if (!ec) co_await scope.out().finish_stream();

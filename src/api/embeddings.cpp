@@ -6,7 +6,8 @@ namespace gaterouter::api {
 
 awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
     RequestScope scope(request, out, *services_.access_log, services_.metrics.get());
-    if (auto denied = check_api_key(request, *services_.keys)) {
+    std::shared_ptr<const auth::ApiKeySet> keys;
+    if (auto denied = check_api_key(request, services_, keys)) {
         co_await scope.fail(*denied);
         co_return;
     }

@@ -64,21 +64,28 @@ std::optional<openai::ApiError> decide_route(const Services& services, const htt
     if (alias == services.aliases.end()) {
         out.named = services.catalog->find_model(chat.model);
         if (out.named == nullptr) return openai::model_not_found(chat.model);
+        if (key != nullptr && !key->allows(out.named->id)) return openai::model_not_allowed(out.named->id);
         const route::Plan plan =
             route::plan_for_model(*services.catalog, *out.named, out.needs, services.max_attempts);
         if (!plan.refusal.empty()) {
             return openai::invalid_request("This request cannot be served: " + plan.refusal + ".", "model",
                                            "model_not_capable");
         }
-        for (const catalog::Model* m : plan.candidates) out.candidates.push_back(unscored(services, *m, out));
+        for (const catalog::Model* m : plan.candidates) {
+            if (key == nullptr || key->allows(m->id)) out.candidates.push_back(unscored(services, *m, out));
+        }
         return std::nullopt;
     }
 
     // Routed by preference: the key's, then the alias's, then the request's own, each layered on the last.
     Preferences prefs;
     if (key != nullptr) {
-        if (const auto it = services.key_preferences.find(key->name); it != services.key_preferences.end())
-            prefs = it->second;
+        prefs = resolve_preferences(key->routing, *services.catalog, *services.policies);
+        if (!key->allowed_models.empty()) {  // what the key may use bounds everything layered on it
+            config::RoutePreferences bound;
+            bound.allow = key->allowed_models;
+            layer(prefs, resolve_preferences(bound, *services.catalog, *services.policies));
+        }
     }
     layer(prefs, alias->second);
     if (auto bad = add_request_preferences(request, chat, *services.catalog, *services.policies, prefs))

@@ -46,7 +46,8 @@ nlohmann::json candidate_json(const Services& services, const route::Candidate& 
 awaitable<void> explain_route(const Services& services, http::Request& request, http::ResponseWriter& out) {
     RequestScope scope(request, out, *services.access_log);
     const auth::ApiKey* key = nullptr;
-    if (auto denied = check_api_key(request, *services.keys, &key)) {
+    std::shared_ptr<const auth::ApiKeySet> keys;
+    if (auto denied = check_api_key(request, services, keys, &key)) {
         co_await scope.fail(*denied);
         co_return;
     }

@@ -38,7 +38,8 @@ namespace {
 
 awaitable<void> list_models(const Services& services, http::Request& request, http::ResponseWriter& out) {
     RequestScope scope(request, out, *services.access_log);
-    if (auto denied = check_api_key(request, *services.keys)) {
+    std::shared_ptr<const auth::ApiKeySet> keys;
+    if (auto denied = check_api_key(request, services, keys)) {
         co_await scope.fail(*denied);
         co_return;
     }

@@ -25,6 +25,7 @@ struct Daemon::Worker {
 
 struct Daemon::State {
     route::SteadyClock clock;
+    budget::SystemWallClock wall_clock;
     api::Services services;
     std::vector<std::unique_ptr<Worker>> workers;
     tcp::endpoint endpoint;
@@ -41,17 +42,14 @@ void raise_open_file_limit() {
     }
 }
 
-std::shared_ptr<const auth::ApiKeySet> make_keys(const config::Config& config) {
-    std::vector<auth::ApiKey> keys;
-    for (const auto& k : config.api_keys) {
-        auth::ApiKey key{k.name, {}};
-        auth::from_hex(k.sha256, key.hash);  // validated with the config
-        keys.push_back(std::move(key));
-    }
-    return std::make_shared<const auth::ApiKeySet>(std::move(keys));
+// Budget alerts: a log line, and a counter on /metrics (the webhook, when configured, is the admin side's).
+void log_budget_alert(const budget::BudgetAlert& alert) {
+    spdlog::warn("budget '{}' reached {:.0f}% of its {} limit: ${} of ${}", alert.budget,
+                 alert.threshold * 100, alert.hard ? "hard" : "soft", store::format_usd(alert.spent),
+                 store::format_usd(alert.limit));
 }
 
-// The scheduler and what steers it: policies, aliases ("auto" and the configured ones), per-key preferences.
+// The scheduler and what steers it: policies and aliases ("auto" and the configured ones).
 void wire_routing(const config::Config& config, const route::Clock& clock, api::Services& s) {
     s.clock = &clock;
     s.policies = std::make_shared<const route::Policies>(config.routing);
@@ -61,8 +59,6 @@ void wire_routing(const config::Config& config, const route::Clock& clock, api::
     s.aliases.emplace("auto", api::Preferences{});
     for (const auto& a : config.routing.aliases)
         s.aliases.emplace(a.name, api::resolve_preferences(a.routing, *s.catalog, *s.policies));
-    for (const auto& k : config.api_keys)
-        s.key_preferences.emplace(k.name, api::resolve_preferences(k.routing, *s.catalog, *s.policies));
 }
 
 }  // namespace
@@ -76,7 +72,12 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
     s.providers = std::make_shared<const providers::ProviderSet>(*catalog);
     s.models_body = api::models_body(*catalog);
     s.catalog = std::move(catalog);
-    s.keys = make_keys(config_);
+    s.wall_clock = &state_->wall_clock;
+    if (!config_.ledger.path.empty()) {
+        s.ledger = api::open_ledger(config_, state_->wall_clock, log_budget_alert);
+        spdlog::info("ledger: {} ({} budget(s))", config_.ledger.path, s.ledger->budgets->statuses().size());
+    }
+    s.keys = std::make_shared<auth::KeyRegistry>(api::load_keys(config_, s.ledger.get()));
     const auto& b = config_.routing.breaker;
     const route::BreakerPolicy breaker{
         b.consecutive_failures, b.error_rate, b.min_requests, b.window, b.cooldown, b.half_open_probes};
@@ -110,7 +111,8 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
         state_->workers.push_back(std::move(w));
     }
     state_->endpoint = endpoint;
-    if (s.keys->open()) spdlog::warn("no api_keys configured: the gateway accepts requests without a key");
+    if (s.keys->current()->open())
+        spdlog::warn("no api_keys configured: the gateway accepts requests without a key");
 }
 
 Daemon::~Daemon() = default;
@@ -155,6 +157,7 @@ int Daemon::run() {
         });
     }
     for (auto& w : workers) w->thread.join();
+    if (state_->services.ledger) state_->services.ledger->writer->stop();  // what is queued is written
     spdlog::info("gaterouter stopped");
     return 0;
 }

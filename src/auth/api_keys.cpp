@@ -2,6 +2,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <stdexcept>
 
 #include <cstring>
 
@@ -74,6 +78,31 @@ const ApiKey* ApiKeySet::verify(std::string_view presented) const {
     // The index lookup compares hashes of the secret, which tells nothing about the secret; the final check
     // is constant-time all the same.
     return CRYPTO_memcmp(key.hash.data(), h.data(), h.size()) == 0 ? &key : nullptr;
+}
+
+bool ApiKey::allows(std::string_view model) const {
+    return allowed_models.empty() ||
+           std::find(allowed_models.begin(), allowed_models.end(), model) != allowed_models.end();
+}
+
+std::string generate_key() {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+        throw std::runtime_error("the system's random generator failed");
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string key = "sk-gr-";
+    std::uint32_t bits = 0;
+    int have = 0;
+    for (const unsigned char b : bytes) {
+        bits = (bits << 8) | b;
+        have += 8;
+        while (have >= 6) {
+            key.push_back(kAlphabet[(bits >> (have - 6)) & 63]);
+            have -= 6;
+        }
+    }
+    if (have > 0) key.push_back(kAlphabet[(bits << (6 - have)) & 63]);
+    return key;
 }
 
 }  // namespace gaterouter::auth

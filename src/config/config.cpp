@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -97,7 +99,7 @@ bool parse_listen(std::string_view text, std::string& host, std::uint16_t& port)
     return true;
 }
 
-void read_listen(Reader& r, const Located& at, ServerConfig& out) {
+void read_listen(Reader& r, const Located& at, std::string& out_host, std::uint16_t& out_port) {
     std::string text;
     if (!r.read(at, text)) return;
     std::string host;
@@ -108,8 +110,8 @@ void read_listen(Reader& r, const Located& at, ServerConfig& out) {
         r.problem(at, expected + ", got '" + text + "'");
         return;
     }
-    out.listen_host = host;
-    out.listen_port = port;
+    out_host = host;
+    out_port = port;
 }
 
 void read_server(Reader& r, const Located& at, ServerConfig& out) {
@@ -117,7 +119,7 @@ void read_server(Reader& r, const Located& at, ServerConfig& out) {
                     "read_timeout_ms", "write_timeout_ms", "shutdown_grace_ms"})) {
         return;
     }
-    read_listen(r, at["listen"], out);
+    read_listen(r, at["listen"], out.listen_host, out.listen_port);
     r.read(at["workers"], out.workers, 0, 1024);
     r.read(at["max_header_bytes"], out.max_header_bytes, 1024, 1 << 24);
     r.read(at["max_body_bytes"], out.max_body_bytes, 1, kMaxBytes);
@@ -241,6 +243,23 @@ bool is_env_var_name(std::string_view name) {
            std::all_of(name.begin(), name.end(), word);
 }
 
+// The secret in the environment variable `name` (read at `at`); a problem when the name is not one or the
+// variable is unset. The value never appears in a message.
+void read_secret(Reader& r, const Located& at, const std::string& name, std::string& out) {
+    if (!is_env_var_name(name)) {
+        r.problem(
+            at,
+            "expected the name of an environment variable (letters, digits and _), not the secret itself");
+        return;
+    }
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr || *value == '\0') {
+        r.problem(at, "environment variable " + name + " is not set");
+    } else {
+        out = value;
+    }
+}
+
 // Secrets come from the environment, never from the file, and never appear in a message.
 void read_api_key(Reader& r, const Located& provider, ProviderConfig& out) {
     if (const Located literal = provider["api_key"]; literal.node().IsDefined()) {
@@ -250,17 +269,7 @@ void read_api_key(Reader& r, const Located& provider, ProviderConfig& out) {
     }
     const Located at = provider["api_key_env"];
     if (!r.read(at, out.api_key_env) || out.api_key_env.empty()) return;
-    if (!is_env_var_name(out.api_key_env)) {
-        r.problem(at,
-                  "expected the name of an environment variable (letters, digits and _), not the key itself");
-        return;
-    }
-    const char* key = std::getenv(out.api_key_env.c_str());
-    if (key == nullptr || *key == '\0') {
-        r.problem(at, "environment variable " + out.api_key_env + " is not set");
-    } else {
-        out.api_key = key;
-    }
+    read_secret(r, at, out.api_key_env, out.api_key);
 }
 
 std::vector<ProviderConfig> read_providers(Reader& r, const Located& list) {
@@ -402,14 +411,37 @@ bool is_sha256_hex(std::string_view text) {
     return text.size() == 64 && std::all_of(text.begin(), text.end(), lower_hex);
 }
 
-std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list) {
+void check_preferences(Reader& r, const Located& at, const RoutePreferences& prefs,
+                       const std::set<std::string>& policies, const std::set<std::string>& models);
+std::set<std::string> policy_names(const RoutingConfig& routing);
+
+// Read after the routing section and the models, whose names the keys' preferences and allowed models refer
+// to.
+std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const RoutingConfig& routing,
+                                        const std::set<std::string>& models) {
+    const std::set<std::string> policies = policy_names(routing);
     std::vector<ApiKeyConfig> out;
     UniqueNames names("key name");
     r.for_each_item(list, [&](const Located& at) {
-        if (!r.map(at, {"name", "sha256", "routing"})) return;
+        if (!r.map(at, {"name", "sha256", "team", "expires", "allowed_models", "routing"})) return;
         ApiKeyConfig key;
         r.read(at["name"], key.name, Presence::required);
+        r.read(at["team"], key.team);
+        if (std::string expires; r.read(at["expires"], expires)) {
+            key.expires_unix_ms = parse_utc_time(expires);
+            if (!key.expires_unix_ms)
+                r.problem(
+                    at["expires"],
+                    "expected a UTC date (2026-12-31) or time (2026-12-31T18:30:00Z), got '" + expires + "'");
+        }
+        read_model_ids(r, at["allowed_models"], key.allowed_models);
+        for (std::size_t j = 0; j < key.allowed_models.size(); ++j) {
+            if (!models.contains(key.allowed_models[j]))
+                r.problem(at["allowed_models"].item(j),
+                          "no model '" + key.allowed_models[j] + "' in the pool");
+        }
         read_preferences(r, at["routing"], key.routing);
+        check_preferences(r, at["routing"], key.routing, policies, models);
         if (r.read(at["sha256"], key.sha256, Presence::required) && !is_sha256_hex(key.sha256)) {
             r.problem(at["sha256"], "expected 64 lower-case hex digits (printf '%s' \"$KEY\" | sha256sum)");
         }
@@ -417,6 +449,92 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list) {
         out.push_back(std::move(key));
     });
     return out;
+}
+
+// ---- ledger, budgets, admin, alerts ----
+
+void read_ledger(Reader& r, const Located& at, const std::filesystem::path& base_dir, LedgerConfig& out) {
+    if (!r.map(at, {"path", "durability"})) return;
+    if (std::string path; r.read(at["path"], path, Presence::required)) {
+        std::filesystem::path p = path;
+        out.path = (p.is_relative() ? base_dir / p : p).string();
+    }
+    r.read_one_of(at["durability"], out.durability, kLedgerDurabilities, "durability");
+}
+
+void read_budget_scope(Reader& r, const Located& at, BudgetConfig& out) {
+    if (!at.present()) return;
+    if (at.node().IsScalar()) {
+        std::string text;
+        if (r.read(at, text) && text != "global")
+            r.problem(at,
+                      "expected global, or a mapping such as { team: web } or { key: alice, model: gpt-5 }");
+        return;
+    }
+    if (!r.map(at, {"team", "key", "model", "task"})) return;
+    std::vector<std::string> given;
+    for (const char* kind : {"team", "key", "model", "task"}) {
+        if (at[kind].present()) given.emplace_back(kind);
+    }
+    if (given == std::vector<std::string>{"key", "model"}) {
+        out.scope_kind = "key_model";
+        r.read(at["key"], out.scope_value, Presence::required);
+        r.read(at["model"], out.scope_model, Presence::required);
+    } else if (given.size() == 1) {
+        out.scope_kind = given[0];
+        r.read(at[given[0]], out.scope_value, Presence::required);
+        if (out.scope_kind == "task" && !detail::is_one_of(out.scope_value, kTaskTypes))
+            r.problem(at["task"], detail::unknown_choice("task type", out.scope_value, kTaskTypes));
+    } else {
+        r.problem(at, "expected one of team, key, model or task, or key and model together");
+    }
+}
+
+std::vector<BudgetConfig> read_budgets(Reader& r, const Located& list) {
+    std::vector<BudgetConfig> out;
+    UniqueNames names("budget name");
+    r.for_each_item(list, [&](const Located& at) {
+        if (!r.map(at, {"name", "scope", "period", "limit_usd", "hard", "alert_at", "utc_offset_minutes"}))
+            return;
+        BudgetConfig b;
+        b.line = at.line();
+        r.read(at["name"], b.name, Presence::required);
+        names.check(r, at["name"], b.name);
+        read_budget_scope(r, at["scope"], b);
+        r.read_one_of(at["period"], b.period, kBudgetPeriods, "period");
+        r.require(at["limit_usd"]);
+        r.read(at["limit_usd"], b.limit_usd, 0.0, 1e9);
+        r.read(at["hard"], b.hard);
+        if (at["alert_at"].present()) {
+            b.alert_at.clear();
+            r.for_each_item(at["alert_at"], [&](const Located& item) {
+                if (double f = 0; r.read(item, f, 0.01, 10.0)) b.alert_at.push_back(f);
+            });
+            std::sort(b.alert_at.begin(), b.alert_at.end());
+        }
+        r.read(at["utc_offset_minutes"], b.utc_offset_minutes, -14 * 60, 14 * 60);
+        out.push_back(std::move(b));
+    });
+    return out;
+}
+
+void read_admin(Reader& r, const Located& at, AdminConfig& out) {
+    if (!at.present()) return;
+    if (!r.map(at, {"listen", "token_env"})) return;
+    out.enabled = true;
+    read_listen(r, at["listen"], out.listen_host, out.listen_port);
+    r.read(at["token_env"], out.token_env);
+    read_secret(r, at["token_env"].present() ? at["token_env"] : at, out.token_env, out.token);
+}
+
+void read_alerts(Reader& r, const Located& at, AlertsConfig& out) {
+    if (!r.map(at, {"webhook_url"})) return;
+    if (r.read(at["webhook_url"], out.webhook_url) && !out.webhook_url.empty()) {
+        BaseUrl url;
+        if (!parse_base_url(out.webhook_url, url))
+            r.problem(at["webhook_url"],
+                      "expected an http:// or https:// URL, got '" + out.webhook_url + "'");
+    }
 }
 
 // ---- references between sections ----
@@ -447,6 +565,8 @@ void check_routing(Reader& r, const Located& root, const Config& config) {
     if (!policies.contains(config.routing.default_policy))
         r.problem(routing["default_policy"],
                   detail::unknown_choice("policy", config.routing.default_policy, policies));
+    if (!config.budgets.empty() && config.ledger.path.empty())
+        r.problem(root["budgets"], "budgets need a ledger to count spend in: add ledger.path");
     if (models.contains("auto"))
         r.problem(root["models"], "'auto' is a reserved model name (it routes by the default policy)");
     for (const auto& alias : config.routing.aliases) {
@@ -538,8 +658,8 @@ void read_config(Reader& r, const Located& root, const std::filesystem::path& ba
         r.problem(root, "the file is empty: it needs at least providers and models");
         return;
     }
-    if (!r.map(root,
-               {"server", "upstream", "log", "routing", "providers", "models", "api_keys", "catalog"})) {
+    if (!r.map(root, {"server", "upstream", "log", "routing", "providers", "models", "api_keys", "catalog",
+                      "ledger", "budgets", "admin", "alerts"})) {
         return;
     }
     read_server(r, root["server"], config.server);
@@ -566,7 +686,11 @@ void read_config(Reader& r, const Located& root, const std::filesystem::path& ba
         }
     }
 
-    config.api_keys = read_api_keys(r, root["api_keys"]);
+    config.api_keys = read_api_keys(r, root["api_keys"], config.routing, ids_of(config.models));
+    read_ledger(r, root["ledger"], base_dir, config.ledger);
+    config.budgets = read_budgets(r, root["budgets"]);
+    read_admin(r, root["admin"], config.admin);
+    read_alerts(r, root["alerts"], config.alerts);
     check_routing(r, root, config);
 }
 
@@ -590,6 +714,24 @@ ConfigError::ConfigError(std::string file, std::vector<ConfigProblem> problems)
           return text;
       }()),
       problems_(std::move(problems)) {}
+
+std::optional<std::int64_t> parse_utc_time(std::string_view text) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    char tail = 0;
+    const std::string t(text);
+    const bool date_only = t.size() == 10 && std::sscanf(t.c_str(), "%4d-%2d-%2d%c", &y, &mo, &d, &tail) == 3;
+    const bool date_time =
+        t.size() == 20 &&
+        std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail) == 7 &&
+        tail == 'Z';
+    if (!date_only && !date_time) return std::nullopt;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return std::nullopt;
+    const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+                                          std::chrono::day(static_cast<unsigned>(d))};
+    if (!ymd.ok()) return std::nullopt;
+    const auto days = std::chrono::sys_days(ymd).time_since_epoch().count();
+    return ((static_cast<std::int64_t>(days) * 24 + h) * 60 + mi) * 60'000LL + sec * 1000LL;
+}
 
 Config load_config_file(const std::string& path) {
     Reader r(path);

@@ -133,7 +133,9 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
             has_messages = true;
             out.messages = v;
         } else if (key_equals(key, "gaterouter")) {
-            if (v.type != JsonType::object) {
+            if (out.extension) {
+                problem = invalid_request("'gaterouter' is given twice.", "gaterouter", "invalid_value");
+            } else if (v.type != JsonType::object) {
                 problem = wrong_type("gaterouter", "an object", v.type);
             } else {
                 out.extension = v;

@@ -47,6 +47,23 @@ ApiError invalid_api_key() {
     return make(401, "invalid_request_error", "Incorrect API key provided.", {}, "invalid_api_key");
 }
 
+ApiError api_key_revoked() {
+    return make(401, "invalid_request_error", "This API key has been revoked.", {}, "invalid_api_key");
+}
+
+ApiError api_key_expired() {
+    return make(401, "invalid_request_error", "This API key has expired.", {}, "invalid_api_key");
+}
+
+ApiError model_not_allowed(std::string_view model) {
+    return make(403, "permission_error", "This API key may not use the model '" + std::string(model) + "'.",
+                "model", "model_not_allowed");
+}
+
+ApiError budget_exceeded(std::string message) {
+    return make(429, "insufficient_quota", std::move(message), {}, "budget_exceeded");
+}
+
 ApiError model_not_found(std::string_view model) {
     return make(404, "invalid_request_error",
                 "The model '" + std::string(model) + "' does not exist or you do not have access to it.",

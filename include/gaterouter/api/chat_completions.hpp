@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "gaterouter/api/request_account.hpp"
 #include "gaterouter/api/request_scope.hpp"
 #include "gaterouter/api/route_decision.hpp"
 #include "gaterouter/api/services.hpp"
@@ -43,32 +44,39 @@ class ChatCompletionsHandler {
         std::chrono::steady_clock::time_point first_token_{};
     };
 
-    awaitable<std::optional<openai::ApiError>> execute(RequestScope& scope, http::Request& request,
+    awaitable<std::optional<openai::ApiError>> execute(RequestScope& scope, RequestAccount& account,
+                                                       http::Request& request,
                                                        const openai::ChatRequest& chat,
                                                        const RouteDecision& decision) const;
     std::optional<std::chrono::steady_clock::duration> time_to_recovery(const RouteDecision& decision) const;
-    awaitable<Attempt> try_candidate(RequestScope& scope, const openai::ChatRequest& chat, std::string& body,
+    awaitable<Attempt> try_candidate(RequestScope& scope, RequestAccount& account,
+                                     const openai::ChatRequest& chat, std::string& body,
                                      const route::Candidate& candidate, route::DeploymentState& health) const;
     // Both return the error when the answer failed; nothing reached the client unless its headers were sent.
-    awaitable<std::optional<openai::ApiError>> relay_whole(RequestScope& scope, upstream::Response& response,
+    awaitable<std::optional<openai::ApiError>> relay_whole(RequestScope& scope, RequestAccount& account,
+                                                           upstream::Response& response,
                                                            const providers::ProviderRuntime& provider,
                                                            const route::Candidate& candidate) const;
-    awaitable<std::optional<openai::ApiError>> relay_stream(RequestScope& scope, upstream::Response& response,
+    awaitable<std::optional<openai::ApiError>> relay_stream(RequestScope& scope, RequestAccount& account,
+                                                            upstream::Response& response,
                                                             const providers::ProviderRuntime& provider,
                                                             const route::Candidate& candidate,
                                                             const providers::StreamOptions& options,
                                                             InFlight& in_flight) const;
 
     static awaitable<error_code> start_stream(RequestScope& scope, const route::Candidate& candidate);
-    static awaitable<void> end_stream_with_error(RequestScope& scope, openai::ApiError error);
+    static awaitable<void> end_stream_with_error(RequestScope& scope, RequestAccount& account,
+                                                 openai::ApiError error);
 
     const Services& services_;
     upstream::Client& client_;
 };
 
-// Null when the request may pass (a valid key, or an open gateway); else the 401 to send. `key`, when given,
-// receives the caller's key (left alone for an open gateway).
-std::optional<openai::ApiError> check_api_key(const http::Request& request, const auth::ApiKeySet& keys,
+// Null when the request may pass (a valid, live key, or an open gateway); else the 401 to send. `keys`
+// receives the key set in force (which owns the key); `key`, when given, the caller's key (left alone for an
+// open gateway).
+std::optional<openai::ApiError> check_api_key(const http::Request& request, const Services& services,
+                                              std::shared_ptr<const auth::ApiKeySet>& keys,
                                               const auth::ApiKey** key = nullptr);
 
 // Reads a chat request from the client's body; a `gaterouter` extension object is taken out of the body

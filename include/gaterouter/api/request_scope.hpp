@@ -37,6 +37,7 @@ class RequestScope {
     int attempts() const { return attempts_; }
     // The model that answered (names from the catalog, which outlives every request).
     void served_by(const catalog::Model& model) {
+        served_ = &model;
         served_model_ = model.id;
         served_provider_ = model.provider->name;
     }
@@ -46,6 +47,7 @@ class RequestScope {
         cost_usd_ = cost_usd;
     }
     const openai::Usage& usage() const { return usage_; }
+    const catalog::Model* served() const { return served_; }
     void set_streaming() { streaming_ = true; }
     // The task type and weight class the classifier gave the request.
     void set_task(std::string_view task, std::string_view weight) {
@@ -91,6 +93,7 @@ class RequestScope {
     http::ResponseWriter& out_;
     const obs::AccessLog& log_;
     obs::RequestMetrics* metrics_;
+    const catalog::Model* served_ = nullptr;
     std::string_view served_model_;
     std::string_view served_provider_;
     openai::Usage usage_;

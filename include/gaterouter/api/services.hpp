@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "gaterouter/api/ledger.hpp"
 #include "gaterouter/api/route_preferences.hpp"
 #include "gaterouter/auth/api_keys.hpp"
 #include "gaterouter/catalog/catalog.hpp"
@@ -27,7 +28,9 @@ namespace gaterouter::api {
 struct Services {
     std::shared_ptr<const catalog::Catalog> catalog;
     std::shared_ptr<const providers::ProviderSet> providers;
-    std::shared_ptr<const auth::ApiKeySet> keys;
+    std::shared_ptr<auth::KeyRegistry> keys;        // replaced whole when keys change at run time
+    std::shared_ptr<Ledger> ledger;                 // null: no ledger configured (no budgets, no spend rows)
+    const budget::WallClock* wall_clock = nullptr;  // key expiry, budget windows, ledger times
     std::shared_ptr<const obs::AccessLog> access_log;
     std::shared_ptr<obs::RequestMetrics> metrics;  // recorded into by every worker (sharded within)
     std::shared_ptr<const route::Deployments> deployments;
@@ -38,7 +41,6 @@ struct Services {
     const route::Clock* clock = nullptr;
     // Model names that route by preference: "auto" (no preferences of its own) and the configured aliases.
     std::unordered_map<std::string, Preferences> aliases;
-    std::unordered_map<std::string, Preferences> key_preferences;  // by API key name
     std::chrono::milliseconds wait_for_recovery{2'000};
     std::size_t max_attempts = 3;
     upstream::Timeouts upstream_timeouts;

@@ -3,11 +3,16 @@
 // and compared in constant time, so neither the file nor timing gives a key away.
 
 #include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "gaterouter/config/config.hpp"
 
 namespace gaterouter::auth {
 
@@ -16,6 +21,13 @@ using KeyHash = std::array<unsigned char, 32>;
 struct ApiKey {
     std::string name;
     KeyHash hash{};
+    std::string team;                             // owner label: team budgets and spend reports
+    std::optional<std::int64_t> expires_unix_ms;  // refused from then on
+    std::optional<std::int64_t> revoked_unix_ms;  // refused from then on
+    std::vector<std::string> allowed_models;      // empty: every model
+    config::RoutePreferences routing;             // this key's routing preferences
+
+    bool allows(std::string_view model) const;
 };
 
 KeyHash sha256(std::string_view data);
@@ -26,6 +38,11 @@ bool from_hex(std::string_view hex, KeyHash& out);
 // The bearer token of an "Authorization: Bearer <token>" value; empty when there is none.
 std::string_view bearer_token(std::string_view authorization);
 
+// The keys in force, replaced whole when keys are issued or revoked at run time (copy-on-write): a request
+// reads the current set without a lock, and a revoked key is refused by every worker from the next request
+// on.
+class KeyRegistry;
+
 class ApiKeySet {
   public:
     explicit ApiKeySet(std::vector<ApiKey> keys);
@@ -34,6 +51,8 @@ class ApiKeySet {
     // The matching key, or null.
     const ApiKey* verify(std::string_view presented) const;
 
+    const std::vector<ApiKey>& keys() const { return keys_; }
+
   private:
     struct HashOfHash {
         std::size_t operator()(const KeyHash& h) const;
@@ -41,5 +60,20 @@ class ApiKeySet {
     std::vector<ApiKey> keys_;
     std::unordered_map<KeyHash, std::size_t, HashOfHash> index_;
 };
+
+class KeyRegistry {
+  public:
+    explicit KeyRegistry(std::shared_ptr<const ApiKeySet> keys) : current_(std::move(keys)) {}
+    std::shared_ptr<const ApiKeySet> current() const { return current_.load(std::memory_order_acquire); }
+    void replace(std::shared_ptr<const ApiKeySet> keys) {
+        current_.store(std::move(keys), std::memory_order_release);
+    }
+
+  private:
+    std::atomic<std::shared_ptr<const ApiKeySet>> current_;
+};
+
+// A new client key: "sk-gr-" and 43 characters of base64url (32 random bytes from the system's CSPRNG).
+std::string generate_key();
 
 }  // namespace gaterouter::auth

@@ -92,7 +92,44 @@ struct RoutePreferences {
 struct ApiKeyConfig {
     std::string name;
     std::string sha256;  // lower-case hex of SHA-256 of the key; the key itself never sits in the file
+    std::string team;    // owner label, for team budgets and spend reports
+    std::optional<std::int64_t> expires_unix_ms;  // `expires: 2026-12-31` or `2026-12-31T18:00:00Z`
+    std::vector<std::string> allowed_models;      // empty: every model
     RoutePreferences routing;
+};
+
+// The spend ledger: an SQLite file (WAL) with keys, budgets and one row per request.
+struct LedgerConfig {
+    std::string path;                 // resolved; empty: no ledger (and no budgets)
+    std::string durability = "full";  // full: a committed row survives a power cut; normal: survives a crash
+};
+
+// A spending limit. `scope` in the YAML is `global` or a mapping with one of team, key, model, task, or key
+// and model together.
+struct BudgetConfig {
+    std::string name;
+    std::string scope_kind = "global";  // global, team, key, model, task, key_model
+    std::string scope_value;
+    std::string scope_model;
+    std::string period = "day";  // day, month, total
+    double limit_usd = 0;
+    bool hard = true;
+    std::vector<double> alert_at = {0.5, 0.8, 1.0};
+    int utc_offset_minutes = 0;  // calendar windows start at midnight of this fixed offset
+    int line = 0;
+};
+
+// The admin API's own listener and bearer token.
+struct AdminConfig {
+    bool enabled = false;
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8081;
+    std::string token_env = "GATEROUTER_ADMIN_TOKEN";
+    std::string token;  // from the environment; never logged
+};
+
+struct AlertsConfig {
+    std::string webhook_url;  // budget alerts are POSTed here as JSON; empty: log and metrics only
 };
 
 // The weight of each score term; a term not given keeps the built-in policy's (balanced's for a new name).
@@ -141,8 +178,13 @@ struct Config {
     RoutingConfig routing;
     std::vector<ProviderConfig> providers;
     std::vector<ModelConfig> models;
-    std::vector<ApiKeyConfig> api_keys;  // empty: the gateway is open (a warning is logged)
-    std::string catalog_path;            // `catalog:` — models file merged under the main file's own models
+    std::vector<ApiKeyConfig>
+        api_keys;  // empty (and none in the ledger): the gateway is open (a warning is logged)
+    LedgerConfig ledger;
+    std::vector<BudgetConfig> budgets;
+    AdminConfig admin;
+    AlertsConfig alerts;
+    std::string catalog_path;  // `catalog:` — models file merged under the main file's own models
     std::string source_path;
 };
 
@@ -161,6 +203,13 @@ class ConfigError : public std::runtime_error {
   private:
     std::vector<ConfigProblem> problems_;
 };
+
+// Scope kinds, periods and durabilities as the YAML names them.
+inline constexpr const char* kBudgetPeriods[] = {"day", "month", "total"};
+inline constexpr const char* kLedgerDurabilities[] = {"full", "normal"};
+
+// "2026-12-31" (midnight UTC) or "2026-12-31T18:30:00Z" as Unix milliseconds; nothing when malformed.
+std::optional<std::int64_t> parse_utc_time(std::string_view text);
 
 // Reads a YAML file, validates all of it and returns the typed config; throws ConfigError listing every
 // problem (unknown key, wrong type, missing environment variable, duplicate id, bad reference...).

@@ -1,0 +1,48 @@
+#pragma once
+// The gateway's money side, shared by all workers: the SQLite ledger and its writer thread, the stores of
+// keys and budgets, and the budget enforcer. Absent (null in Services) when the config has no ledger.
+//
+// Blocking calls (the stores, reports) are for the admin listener's own thread and for startup, never for a
+// worker's event loop; workers only hand rows to the writer and await its commits.
+
+#include <functional>
+#include <memory>
+#include <utility>
+
+#include "gaterouter/auth/api_keys.hpp"
+#include "gaterouter/budget/budget_enforcer.hpp"
+#include "gaterouter/budget/wall_clock.hpp"
+#include "gaterouter/catalog/catalog.hpp"
+#include "gaterouter/config/config.hpp"
+#include "gaterouter/http/net.hpp"
+#include "gaterouter/store/ledger_writer.hpp"
+#include "gaterouter/store/sqlite_stores.hpp"
+
+namespace gaterouter::api {
+
+struct Ledger {
+    std::unique_ptr<store::SqliteDatabase> database;
+    std::unique_ptr<store::SqliteLedgerStore> ledger_store;
+    std::unique_ptr<store::SqliteKeyStore> key_store;
+    std::unique_ptr<store::SqliteBudgetStore> budget_store;
+    std::unique_ptr<store::LedgerWriter> writer;
+    std::unique_ptr<budget::BudgetEnforcer> budgets;
+};
+
+// Opens the ledger, charges the reservations a crash left behind, writes the config's budgets into the store
+// and loads every budget's totals. Throws (store::StoreError, std::invalid_argument) on any failure.
+std::unique_ptr<Ledger> open_ledger(const config::Config& config, const budget::WallClock& clock,
+                                    std::function<void(const budget::BudgetAlert&)> on_alert);
+
+// The keys in force: the config's, then the ledger's (issued at run time), a ledger key replacing a config
+// key of the same name.
+std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, const Ledger* ledger);
+
+// Re-reads the budgets from the store into the enforcer (after the admin API changed them).
+void reload_budgets(Ledger& ledger);
+
+// Suspends the calling coroutine until `submit(done)` calls done() on any thread (the ledger writer's
+// on_committed); resumes on the coroutine's own executor.
+awaitable<void> await_callback(std::function<void(std::function<void()> done)> submit);
+
+}  // namespace gaterouter::api

@@ -1,0 +1,54 @@
+#pragma once
+// One chat request's money: before it is sent, its maximum cost is held against every budget it falls under
+// (refused with a 429 when a hard budget has no room); when it ends, the real cost — from the usage the
+// upstream reported — is charged, and its ledger row is committed before the client gets the end of the
+// answer.
+//
+// When a budget covers the request, its reservation is written to the ledger (and committed) before the
+// request goes upstream: a crash then charges it at that maximum on restart, so spend cannot escape a budget.
+// Without a ledger every call is a no-op.
+
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "gaterouter/api/request_scope.hpp"
+#include "gaterouter/api/route_decision.hpp"
+#include "gaterouter/api/services.hpp"
+#include "gaterouter/openai/error.hpp"
+
+namespace gaterouter::api {
+
+class RequestAccount {
+  public:
+    RequestAccount(const Services& services, RequestScope& scope, const auth::ApiKey* key);
+    // Charges what is known if the request ends without settle() (its coroutine torn down): never leaves
+    // money held or a reservation row behind.
+    ~RequestAccount();
+    RequestAccount(const RequestAccount&) = delete;
+    RequestAccount& operator=(const RequestAccount&) = delete;
+
+    // Holds the decision's maximum cost (over its candidates); the 429 to send when a hard budget refuses.
+    awaitable<std::optional<openai::ApiError>> reserve(const RouteDecision& decision, std::string_view task);
+    // Charges the served model's reported usage (or, when there is none, nothing beyond what was streamed)
+    // and waits until the request's row has committed. Once per request; later calls do nothing.
+    awaitable<void> settle(unsigned status);
+    // A stream cut short (the client left, or the upstream broke off) without a usage report: it is charged
+    // for the estimated prompt and one token per event relayed.
+    void charge_partial(std::int64_t events_relayed);
+
+  private:
+    store::RequestRow row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const;
+    // Charges the budgets and queues the row; on_committed (may be empty) runs once it has committed.
+    void charge(unsigned status, std::function<void()> on_committed);
+
+    const Services& services_;
+    RequestScope& scope_;
+    const auth::ApiKey* key_;
+    std::string_view task_;
+    std::uint32_t prompt_estimate_ = 0;
+    budget::Reservation reservation_;
+    bool settled_ = false;
+};
+
+}  // namespace gaterouter::api

@@ -1,0 +1,117 @@
+#include "gaterouter/api/request_account.hpp"
+
+#include "gaterouter/api/chat_completions.hpp"
+#include "gaterouter/budget/pricing.hpp"
+
+namespace gaterouter::api {
+namespace {
+
+budget::SpendTags tags_of(const auth::ApiKey* key, std::string_view model, std::string_view task) {
+    budget::SpendTags tags;
+    if (key != nullptr) {
+        tags.key = key->name;
+        tags.team = key->team;
+    }
+    tags.model = model;
+    tags.task = task;
+    return tags;
+}
+
+}  // namespace
+
+RequestAccount::RequestAccount(const Services& services, RequestScope& scope, const auth::ApiKey* key)
+    : services_(services), scope_(scope), key_(key) {}
+
+RequestAccount::~RequestAccount() {
+    if (!settled_ && services_.ledger) charge(0, {});
+}
+
+awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDecision& decision,
+                                                                   std::string_view task) {
+    task_ = task;
+    prompt_estimate_ = decision.needs.prompt_tokens;
+    Ledger* ledger = services_.ledger.get();
+    if (ledger == nullptr || decision.candidates.empty()) co_return std::nullopt;
+    store::NanoUsd max_cost = 0;
+    for (const route::Candidate& c : decision.candidates) {
+        max_cost = std::max(max_cost, budget::max_request_cost(*c.model, decision.needs.prompt_tokens,
+                                                               decision.needs.max_output_tokens));
+    }
+    const std::string_view model = decision.candidates.front().model->id;
+    auto held = ledger->budgets->reserve(tags_of(key_, model, task_), max_cost);
+    if (auto* refusal = std::get_if<budget::BudgetRefusal>(&held)) {
+        openai::ApiError error = openai::budget_exceeded(refusal->message());
+        co_return error;
+    }
+    reservation_ = std::move(std::get<budget::Reservation>(held));
+    if (reservation_.amount() == 0)
+        co_return std::nullopt;  // no budget covers it: nothing to make crash-safe
+
+    store::ReservationRow row;
+    row.time_unix_ms = services_.wall_clock->now_unix_ms();
+    row.request_id = scope_.id();
+    if (key_ != nullptr) {
+        row.key_name = key_->name;
+        row.team = key_->team;
+    }
+    row.model = model;
+    row.task = task_;
+    row.amount = reservation_.amount();
+    co_await await_callback([ledger, &row](std::function<void()> done) {
+        ledger->writer->reserve(std::move(row), std::move(done));
+    });
+    co_return std::nullopt;
+}
+
+store::RequestRow RequestAccount::row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const {
+    store::RequestRow r;
+    r.time_unix_ms = time_unix_ms;
+    r.request_id = scope_.id();
+    if (key_ != nullptr) {
+        r.key_name = key_->name;
+        r.team = key_->team;
+    }
+    if (const catalog::Model* m = scope_.served()) {
+        r.model = m->id;
+        r.provider = m->provider->name;
+    }
+    r.task = task_;
+    const openai::Usage& usage = scope_.usage();
+    r.prompt_tokens = usage.prompt_tokens;
+    r.completion_tokens = usage.completion_tokens;
+    r.cached_tokens = usage.cached_tokens;
+    r.reasoning_tokens = usage.reasoning_tokens;
+    r.cost = cost;
+    r.status = static_cast<int>(status);
+    r.attempts = scope_.attempts();
+    return r;
+}
+
+void RequestAccount::charge_partial(std::int64_t events_relayed) {
+    const catalog::Model* served = scope_.served();
+    if (served == nullptr || scope_.usage().completion_tokens > 0 || scope_.usage().prompt_tokens > 0) return;
+    openai::Usage usage;
+    usage.prompt_tokens = prompt_estimate_;
+    usage.completion_tokens = events_relayed;
+    scope_.set_usage(usage, cost_of(usage, *served));
+}
+
+void RequestAccount::charge(unsigned status, std::function<void()> on_committed) {
+    settled_ = true;
+    Ledger* ledger = services_.ledger.get();
+    const catalog::Model* served = scope_.served();
+    const openai::Usage& usage = scope_.usage();
+    const store::NanoUsd cost =
+        served == nullptr ? 0 : budget::request_cost(*served, usage.prompt_tokens, usage.completion_tokens);
+    const std::string_view model = served != nullptr ? std::string_view(served->id) : std::string_view{};
+    const std::int64_t at =
+        ledger->budgets->settle(std::move(reservation_), tags_of(key_, model, task_), cost);
+    ledger->writer->record(row(status, at, cost), std::move(on_committed));
+}
+
+awaitable<void> RequestAccount::settle(unsigned status) {
+    if (settled_ || !services_.ledger) co_return;
+    co_await await_callback([this, status](std::function<void()> done) { charge(status, std::move(done)); });
+}
+
+}  // namespace gaterouter::api

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +26,8 @@ Options:
   --config FILE       the YAML configuration (default: $GATEROUTER_CONFIG, else config/gaterouter.yaml)
   --log-level LEVEL   trace, debug, info, warn, error, critical or off (overrides log.level in the file)
   --check-config FILE validate a configuration without starting
+  --fake-clock UNIX_MS  for tests: budget windows, key expiry and ledger times follow a clock that starts at
+                      UNIX_MS and moves only through the admin API (POST /admin/v1/clock)
 
 Signals: SIGTERM or SIGINT stop accepting, finish requests in flight (server.shutdown_grace_ms), then exit 0.
 )";
@@ -51,6 +55,7 @@ int main(int argc, char** argv) {
     const char* env_config = std::getenv("GATEROUTER_CONFIG");
     std::string config_path = env_config != nullptr ? env_config : "config/gaterouter.yaml";
     std::string log_level;
+    std::optional<std::int64_t> fake_clock;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         const bool has_value = i + 1 < argc;
@@ -74,6 +79,13 @@ int main(int argc, char** argv) {
                 return usage_error("--log-level needs one of trace, debug, info, warn, error, critical, off");
             }
             log_level = argv[++i];
+        } else if (arg == "--fake-clock") {
+            char* end = nullptr;
+            const long long ms = has_value ? std::strtoll(argv[i + 1], &end, 10) : 0;
+            if (!has_value || end == argv[i + 1] || *end != '\0' || ms <= 0)
+                return usage_error("--fake-clock needs a time in Unix milliseconds");
+            fake_clock = ms;
+            ++i;
         } else {
             return usage_error("unknown argument '" + std::string(arg) + "'");
         }
@@ -88,7 +100,7 @@ int main(int argc, char** argv) {
     }
     gaterouter::obs::setup_logging(log_level.empty() ? config.log.level : log_level);
     try {
-        gaterouter::app::Daemon daemon(std::move(config));
+        gaterouter::app::Daemon daemon(std::move(config), fake_clock);
         return daemon.run();
     } catch (const std::exception& e) {
         spdlog::critical("gaterouter failed to start: {}", e.what());

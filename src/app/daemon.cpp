@@ -25,7 +25,13 @@ struct Daemon::Worker {
 
 struct Daemon::State {
     route::SteadyClock clock;
-    budget::SystemWallClock wall_clock;
+    budget::SystemWallClock system_clock;
+    budget::ManualWallClock fake_clock{0};
+    // The admin listener: a thread of its own, so that its blocking store calls never stall a worker.
+    net::io_context admin_io{1};
+    http::Router admin_router;
+    std::unique_ptr<http::Server> admin_server;
+    std::thread admin_thread;
     api::Services services;
     std::vector<std::unique_ptr<Worker>> workers;
     tcp::endpoint endpoint;
@@ -63,7 +69,8 @@ void wire_routing(const config::Config& config, const route::Clock& clock, api::
 
 }  // namespace
 
-Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::make_unique<State>()) {
+Daemon::Daemon(config::Config config, std::optional<std::int64_t> fake_clock_unix_ms)
+    : config_(std::move(config)), state_(std::make_unique<State>()) {
     raise_open_file_limit();
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -72,9 +79,15 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
     s.providers = std::make_shared<const providers::ProviderSet>(*catalog);
     s.models_body = api::models_body(*catalog);
     s.catalog = std::move(catalog);
-    s.wall_clock = &state_->wall_clock;
+    s.wall_clock = &state_->system_clock;
+    if (fake_clock_unix_ms) {
+        state_->fake_clock.set(*fake_clock_unix_ms);
+        s.wall_clock = &state_->fake_clock;
+        s.fake_clock = &state_->fake_clock;
+        spdlog::warn("the wall clock is fake (--fake-clock): for tests only");
+    }
     if (!config_.ledger.path.empty()) {
-        s.ledger = api::open_ledger(config_, state_->wall_clock, log_budget_alert);
+        s.ledger = api::open_ledger(config_, *s.wall_clock, log_budget_alert);
         spdlog::info("ledger: {} ({} budget(s))", config_.ledger.path, s.ledger->budgets->statuses().size());
     }
     s.keys = std::make_shared<auth::KeyRegistry>(api::load_keys(config_, s.ledger.get()));
@@ -111,6 +124,13 @@ Daemon::Daemon(config::Config config) : config_(std::move(config)), state_(std::
         state_->workers.push_back(std::move(w));
     }
     state_->endpoint = endpoint;
+    if (config_.admin.enabled) {
+        api::add_admin_routes(state_->admin_router, s, config_);
+        const tcp::endpoint admin_endpoint(net::ip::make_address(config_.admin.listen_host),
+                                           config_.admin.listen_port);
+        state_->admin_server = std::make_unique<http::Server>(
+            state_->admin_io, admin_endpoint, state_->admin_router, limits, api::make_reject(s));
+    }
     if (s.keys->current()->open())
         spdlog::warn("no api_keys configured: the gateway accepts requests without a key");
 }
@@ -127,6 +147,12 @@ int Daemon::run() {
     for (auto& w : workers) {
         w->server->start();
         w->thread = std::thread([&io = w->io] { io.run(); });
+    }
+    if (state_->admin_server) {
+        state_->admin_server->start();
+        state_->admin_thread = std::thread([&io = state_->admin_io] { io.run(); });
+        const auto admin = state_->admin_server->local_endpoint();
+        spdlog::info("admin API listening on http://{}:{}", admin.address().to_string(), admin.port());
     }
     const auto& ep = state_->endpoint;
     const std::string host =
@@ -157,6 +183,13 @@ int Daemon::run() {
         });
     }
     for (auto& w : workers) w->thread.join();
+    if (state_->admin_server) {
+        net::post(state_->admin_io, [this] {
+            state_->admin_server->close_all();
+            state_->admin_io.stop();
+        });
+        state_->admin_thread.join();
+    }
     if (state_->services.ledger) state_->services.ledger->writer->stop();  // what is queued is written
     spdlog::info("gaterouter stopped");
     return 0;

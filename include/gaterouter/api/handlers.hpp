@@ -10,6 +10,10 @@ namespace gaterouter::api {
 // Adds every public route; handlers use `client`, the upstream client of the worker the router belongs to.
 void add_routes(http::Router& router, const Services& services, upstream::Client& client);
 
+// The admin API's routes (its own listener, its own thread: handlers may block on the store). Every route
+// requires `Authorization: Bearer <admin token>` (config.admin.token). See docs/budgets.md.
+void add_admin_routes(http::Router& router, const Services& services, const config::Config& config);
+
 // The response for requests the HTTP layer refuses itself (too large, malformed, no such route).
 http::RejectFn make_reject(const Services& services);
 

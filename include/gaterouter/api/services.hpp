@@ -31,6 +31,8 @@ struct Services {
     std::shared_ptr<auth::KeyRegistry> keys;        // replaced whole when keys change at run time
     std::shared_ptr<Ledger> ledger;                 // null: no ledger configured (no budgets, no spend rows)
     const budget::WallClock* wall_clock = nullptr;  // key expiry, budget windows, ledger times
+    budget::ManualWallClock* fake_clock =
+        nullptr;  // set only with --fake-clock (tests): the admin API moves it
     std::shared_ptr<const obs::AccessLog> access_log;
     std::shared_ptr<obs::RequestMetrics> metrics;  // recorded into by every worker (sharded within)
     std::shared_ptr<const route::Deployments> deployments;

@@ -3,7 +3,9 @@
 // gracefully on SIGTERM/SIGINT (stop accepting, let requests and streams in flight finish up to the grace
 // period, then close what is left).
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "gaterouter/config/config.hpp"
 
@@ -12,7 +14,9 @@ namespace gaterouter::app {
 class Daemon {
   public:
     // Throws on anything that keeps the gateway from starting (a port in use, a protocol not built in).
-    explicit Daemon(config::Config config);
+    // With `fake_clock_unix_ms`, the wall clock (budget windows, key expiry, ledger times) starts there and
+    // moves only when the admin API says so: for tests.
+    explicit Daemon(config::Config config, std::optional<std::int64_t> fake_clock_unix_ms = std::nullopt);
     ~Daemon();
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;

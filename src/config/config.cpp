@@ -574,9 +574,6 @@ void check_routing(Reader& r, const Located& root, const Config& config) {
         if (models.contains(alias.name))
             r.problem(routing["aliases"][alias.name], "alias '" + alias.name + "' is also a model id");
     }
-    for (std::size_t i = 0; i < config.api_keys.size(); ++i)
-        check_preferences(r, root["api_keys"].item(i)["routing"], config.api_keys[i].routing, policies,
-                          models);
 }
 
 // ---- files and the catalog ----

@@ -5,7 +5,7 @@ namespace gaterouter::route {
 PolicyWeights builtin_weights(std::string_view name) {
     // Units: quality per 0.05 of prior below the best candidate; cost per tenfold of the cheapest; latency
     // per doubling of the fastest; errors per 10% failure share; load per 10 requests in flight.
-    if (name == "cost") return {0.4, 3.0, 0.1, 2.0, 0.2};
+    if (name == "cost") return {0.4, 6.0, 0.1, 2.0, 0.2};
     if (name == "latency") return {0.3, 0.3, 3.0, 2.0, 0.5};
     if (name == "quality") return {4.0, 0.1, 0.1, 2.0, 0.2};
     return {};

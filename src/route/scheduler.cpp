@@ -23,8 +23,10 @@ constexpr std::array<double, catalog::kTaskCount> kTypicalOutput = {
 constexpr std::array<double, catalog::kWeightCount> kOutputScale = {0.4, 1.0, 2.5};
 constexpr std::array<double, catalog::kWeightCount> kQualityEmphasis = {0.5, 1.0, 2.0};
 
-// Differences below these do not matter: a millionth of a dollar, a few milliseconds.
-constexpr double kCostFloor = 1e-6;
+// Differences below these do not matter. For cost: a thousandth of a dollar for standard and heavy requests,
+// where what counts is the price of the answers that cost real money; a hundred-thousandth for light ones,
+// which are all cheap, so that their price still decides between models that all do them well.
+constexpr std::array<double, catalog::kWeightCount> kCostFloor = {1e-5, 1e-3, 1e-3};
 constexpr double kLatencyFloorMs = 5.0;
 
 bool contains(std::span<const catalog::Model* const> models, const catalog::Model* m) {
@@ -116,9 +118,10 @@ void Scheduler::rank(const RouteQuery& query, std::vector<Candidate>& out,
 
     const PolicyWeights& w = *query.policy;
     const double emphasis = kQualityEmphasis[catalog::index_of(query.weight)];
+    const double floor = kCostFloor[catalog::index_of(query.weight)];
     for (Candidate& c : out) {
         c.quality_term = w.quality * emphasis * (best_quality - c.quality) / 0.05;
-        c.cost_term = w.cost * std::log10((c.expected_cost_usd + kCostFloor) / (cheapest + kCostFloor));
+        c.cost_term = w.cost * std::log10((c.expected_cost_usd + floor) / (cheapest + floor));
         c.latency_term =
             c.latency_ms > 0
                 ? w.latency * std::log2((c.latency_ms + kLatencyFloorMs) / (fastest + kLatencyFloorMs))

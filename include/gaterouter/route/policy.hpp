@@ -13,7 +13,7 @@ namespace gaterouter::route {
 // Each weight multiplies one penalty term of the score (see scheduler.hpp for the terms' units).
 struct PolicyWeights {
     double quality = 1.0;
-    double cost = 1.0;
+    double cost = 3.0;
     double latency = 0.3;
     double errors = 2.0;
     double load = 0.2;

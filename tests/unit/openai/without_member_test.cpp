@@ -108,17 +108,14 @@ TEST(WithoutMember, TakesTheGaterouterObjectOutOfAChatRequest) {
     EXPECT_EQ(again.message_count, 1u);
 }
 
-TEST(WithoutMember, ARepeatedMemberIsRemovedEntirely) {
-    GTEST_SKIP() << "bug: without_member removes only the first of repeated members, so a body with two "
-                    "\"gaterouter\" objects keeps the second, and read_chat_request sends it upstream";
-    // JSON allows repeated names, and the scanner accepts them; parse_chat_request keeps the last
-    // `gaterouter` object. The contract is a document without the member: none of the copies may be left to
-    // go upstream.
+TEST(WithoutMember, ARepeatedExtensionIsRefusedBeforeAnythingIsRemoved) {
+    // JSON allows repeated names and the scanner accepts them; without_member removes one member, so a second
+    // `gaterouter` object could reach a vendor. The request view refuses the repetition instead.
     const std::string body = R"({"model":"auto","gaterouter":{"a":1},"messages":[{"role":"user"}],)"
                              R"("gaterouter":{"optimize":"cost"}})";
     ChatRequest chat;
-    ASSERT_FALSE(parse_chat_request(body, chat));
-    const std::string sent = without_member(body, chat.root, "gaterouter");
-    EXPECT_FALSE(has_member(sent, "gaterouter")) << sent;
-    EXPECT_EQ(sent, R"({"model":"auto","messages":[{"role":"user"}]})");
+    const auto error = parse_chat_request(body, chat);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->status, 400u);
+    EXPECT_EQ(error->param, "gaterouter");
 }

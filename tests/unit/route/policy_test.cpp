@@ -31,8 +31,8 @@ config::PolicyConfig override_of(std::string name) {
 }  // namespace
 
 TEST(Policy, BuiltinWeights) {
-    EXPECT_EQ(terms(builtin_weights("balanced")), (std::vector<double>{1.0, 1.0, 0.3, 2.0, 0.2}));
-    EXPECT_EQ(terms(builtin_weights("cost")), (std::vector<double>{0.4, 3.0, 0.1, 2.0, 0.2}));
+    EXPECT_EQ(terms(builtin_weights("balanced")), (std::vector<double>{1.0, 3.0, 0.3, 2.0, 0.2}));
+    EXPECT_EQ(terms(builtin_weights("cost")), (std::vector<double>{0.4, 6.0, 0.1, 2.0, 0.2}));
     EXPECT_EQ(terms(builtin_weights("latency")), (std::vector<double>{0.3, 0.3, 3.0, 2.0, 0.5}));
     EXPECT_EQ(terms(builtin_weights("quality")), (std::vector<double>{4.0, 0.1, 0.1, 2.0, 0.2}));
     // A name that is not built in gets balanced's.
@@ -63,7 +63,7 @@ TEST(Policy, AnOverrideChangesOnlyTheTermsItNames) {
     routing.policies.push_back(cost);
     const Policies p(routing);
 
-    EXPECT_EQ(terms(p.find("cost")->weights), (std::vector<double>{0.4, 3.0, 1.5, 2.0, 0.0}));
+    EXPECT_EQ(terms(p.find("cost")->weights), (std::vector<double>{0.4, 6.0, 1.5, 2.0, 0.0}));
     for (const char* other : {"balanced", "latency", "quality"})
         EXPECT_EQ(terms(p.find(other)->weights), terms(builtin_weights(other))) << other;
     EXPECT_EQ(p.all().size(), 4u);  // tuned, not added

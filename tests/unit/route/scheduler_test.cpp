@@ -320,10 +320,10 @@ TEST(Scheduler, TermsAreTheWeightedPenaltiesAsDocumented) {
     EXPECT_NEAR(a.quality_term, 0, 1e-9);
     EXPECT_NEAR(b.quality_term, 2.0 * 0.1 / 0.05, 1e-9);
     EXPECT_NEAR(c.quality_term, 2.0 * 0.2 / 0.05, 1e-9);
-    // cost: log10 over the cheapest, with a millionth of a dollar added to both.
-    const double cheapest = cost(0.2, 0.8) + 1e-6;
-    EXPECT_NEAR(a.cost_term, 3.0 * std::log10((cost(2, 8) + 1e-6) / cheapest), 1e-9);
-    EXPECT_NEAR(b.cost_term, 3.0 * std::log10((cost(20, 80) + 1e-6) / cheapest), 1e-9);
+    // cost: log10 over the cheapest, with a thousandth of a dollar added to both (a standard request).
+    const double cheapest = cost(0.2, 0.8) + 1e-3;
+    EXPECT_NEAR(a.cost_term, 3.0 * std::log10((cost(2, 8) + 1e-3) / cheapest), 1e-9);
+    EXPECT_NEAR(b.cost_term, 3.0 * std::log10((cost(20, 80) + 1e-3) / cheapest), 1e-9);
     EXPECT_NEAR(c.cost_term, 0, 1e-9);
     // latency: log2 over the fastest, each plus 5 ms; no samples is neutral.
     EXPECT_NEAR(a.latency_term, 0, 1e-9);

@@ -131,6 +131,29 @@ for (const [model, protocol] of [['m-fast', 'openai'], ['m-claude', 'anthropic']
   });
 }
 
+describe('routing by preference from the SDK', () => {
+  test('model "auto" with the gaterouter extension in the body, streamed, and the headers that say what was chosen', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'auto', messages, gaterouter: { allow: ['m-claude', 'm-gemini'], optimize: 'quality' } })
+      .withResponse();
+    assert.ok(['m-claude', 'm-gemini'].includes(response.headers.get('x-gaterouter-model')));
+    assert.equal(data.object, 'chat.completion');
+    assert.ok(data.choices[0].message.content.length > 0);
+    assert.ok(Number(response.headers.get('x-gaterouter-estimated-cost-usd')) >= 0);
+
+    const stream = await client.chat.completions.create({ model: 'auto', messages, stream: true,
+      gaterouter: { allow: ['m-fast'] } });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    assert.ok(text.length > 0);
+  });
+
+  test('a bad preference surfaces as BadRequestError naming it', async () => {
+    await assert.rejects(client.chat.completions.create({ model: 'auto', messages, gaterouter: { optimize: 'fastest' } }),
+      (e) => e instanceof OpenAI.BadRequestError && e.param === 'gaterouter.optimize');
+  });
+});
+
 describe('models and embeddings', () => {
   test('models.list() shows the pool with its extension fields', async () => {
     const byId = new Map();

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "gaterouter/app/cli.hpp"
 #include "gaterouter/app/daemon.hpp"
 #include "gaterouter/obs/logging.hpp"
 
@@ -21,6 +22,9 @@ Usage:
   gaterouter [--config FILE] [--log-level LEVEL]   run the gateway
   gaterouter --check-config FILE                  validate FILE, print every problem, exit non-zero if any
   gaterouter --help | --version
+  gaterouter keys create|list|revoke ...          manage client keys in the ledger
+  gaterouter spend [--from DATE] [--group-by ...] spend reports from the ledger
+                                                  (gaterouter keys --help; docs/budgets.md)
 
 Options:
   --config FILE       the YAML configuration (default: $GATEROUTER_CONFIG, else config/gaterouter.yaml)
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
     std::string config_path = env_config != nullptr ? env_config : "config/gaterouter.yaml";
     std::string log_level;
     std::optional<std::int64_t> fake_clock;
+    if (argc >= 2 && gaterouter::app::is_cli_command(argv[1])) return gaterouter::app::run_cli(argc, argv);
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         const bool has_value = i + 1 < argc;

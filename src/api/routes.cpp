@@ -6,6 +6,7 @@
 #include "gaterouter/api/embeddings.hpp"
 #include "gaterouter/api/handlers.hpp"
 #include "gaterouter/api/route_explain.hpp"
+#include "gaterouter/api/usage.hpp"
 #include "gaterouter/obs/request_id.hpp"
 
 namespace gaterouter::api {
@@ -156,6 +157,7 @@ void add_routes(http::Router& router, const Services& services, upstream::Client
     router.add(http::Verb::post, "/v1/embeddings", EmbeddingsHandler(services, client));
     router.add(http::Verb::post, "/v1/route/explain", bind(explain_route));
     router.add(http::Verb::get, "/v1/models", bind(list_models));
+    router.add(http::Verb::get, "/v1/usage", bind(key_usage));
     router.add(http::Verb::get, "/healthz", bind(healthz));
     router.add(http::Verb::get, "/readyz", bind(readyz));
     router.add(http::Verb::get, "/metrics", bind(metrics));

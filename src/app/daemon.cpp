@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "gaterouter/api/alert_webhook.hpp"
 #include "gaterouter/api/handlers.hpp"
 #include "gaterouter/http/net.hpp"
 
@@ -48,11 +49,12 @@ void raise_open_file_limit() {
     }
 }
 
-// Budget alerts: a log line, and a counter on /metrics (the webhook, when configured, is the admin side's).
-void log_budget_alert(const budget::BudgetAlert& alert) {
+// Budget alerts: a log line, and the webhook's queue when one is configured (it posts from its own thread).
+void log_budget_alert(const budget::BudgetAlert& alert, api::AlertWebhook* webhook) {
     spdlog::warn("budget '{}' reached {:.0f}% of its {} limit: ${} of ${}", alert.budget,
                  alert.threshold * 100, alert.hard ? "hard" : "soft", store::format_usd(alert.spent),
                  store::format_usd(alert.limit));
+    if (webhook != nullptr) webhook->send(alert);
 }
 
 // The scheduler and what steers it: policies and aliases ("auto" and the configured ones).
@@ -87,7 +89,12 @@ Daemon::Daemon(config::Config config, std::optional<std::int64_t> fake_clock_uni
         spdlog::warn("the wall clock is fake (--fake-clock): for tests only");
     }
     if (!config_.ledger.path.empty()) {
-        s.ledger = api::open_ledger(config_, *s.wall_clock, log_budget_alert);
+        std::shared_ptr<api::AlertWebhook> webhook;
+        if (!config_.alerts.webhook_url.empty())
+            webhook = std::make_shared<api::AlertWebhook>(config_.alerts.webhook_url);
+        s.ledger = api::open_ledger(config_, *s.wall_clock, [webhook](const budget::BudgetAlert& alert) {
+            log_budget_alert(alert, webhook.get());
+        });
         spdlog::info("ledger: {} ({} budget(s))", config_.ledger.path, s.ledger->budgets->statuses().size());
     }
     s.keys = std::make_shared<auth::KeyRegistry>(api::load_keys(config_, s.ledger.get()));

@@ -19,6 +19,35 @@ void stamp_candidate(Fields& headers, const route::Candidate& candidate) {
     headers.set("x-gaterouter-estimated-cost-usd", cost);
 }
 
+// A numeric response header of the upstream's, when it sent one.
+std::optional<double> header_number(const upstream::Response& response, const char* name) {
+    const auto it = response.headers().find(name);
+    if (it == response.headers().end()) return std::nullopt;
+    const std::string_view text = it->value();
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+// Releases a key's admission when the request ends, settling its tokens with what it really used.
+class KeyAdmission {
+  public:
+    KeyAdmission(admit::KeyLimiter* limiter, std::int64_t tokens, const RequestScope& scope)
+        : limiter_(limiter), tokens_(tokens), scope_(scope) {}
+    ~KeyAdmission() {
+        if (limiter_ != nullptr)
+            limiter_->release(tokens_, scope_.usage().prompt_tokens + scope_.usage().completion_tokens);
+    }
+    KeyAdmission(const KeyAdmission&) = delete;
+    KeyAdmission& operator=(const KeyAdmission&) = delete;
+
+  private:
+    admit::KeyLimiter* limiter_;
+    std::int64_t tokens_;
+    const RequestScope& scope_;
+};
+
 }  // namespace
 
 double cost_of(const openai::Usage& usage, const catalog::Model& model) {
@@ -90,6 +119,21 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         co_await scope.fail(std::move(*refused));
         co_return;
     }
+    admit::KeyLimiter* limiter = key != nullptr ? services_.key_limits->find(key->name) : nullptr;
+    const std::int64_t admitted_tokens =
+        std::int64_t{decision.needs.prompt_tokens} + (decision.needs.max_output_tokens != 0
+                                                          ? decision.needs.max_output_tokens
+                                                          : decision.expected_output_tokens);
+    if (limiter != nullptr) {
+        scope.set_limits(limiter);
+        if (auto refusal = limiter->admit(admitted_tokens)) {
+            scope.set_retry_after(refusal->retry_after);
+            openai::ApiError error = openai::rate_limited(std::move(refusal->message));
+            co_await scope.fail(std::move(error));
+            co_return;
+        }
+    }
+    const KeyAdmission admission(limiter, admitted_tokens, scope);
     RequestAccount account(services_, scope, key);
     std::optional<openai::ApiError> last_error =
         co_await account.reserve(decision, classify::task_name(decision.classification.task));
@@ -114,7 +158,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
         for (std::size_t i = 0; i < decision.candidates.size() && attempts < services_.max_attempts; ++i) {
             const route::Candidate& candidate = decision.candidates[i];
             route::DeploymentState& health = services_.deployments->of(*candidate.model);
-            if (!health.available() || !health.breaker.allow()) {
+            if (!health.available() || !health.breaker.allow() || !health.take_capacity()) {
                 if (!last_error) last_error = openai::model_unavailable(candidate.model->id);
                 continue;
             }
@@ -212,6 +256,8 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     const upstream::Failure failure = co_await scope.upstream(
         client_.send(provider.origin, upstream_request, services_.upstream_timeouts, response));
     if (failure != upstream::Failure::none) co_return in_flight.failed(upstream_failure(failure, model.id));
+    health.provider_remaining(header_number(response, "x-ratelimit-remaining-requests"),
+                              header_number(response, "x-ratelimit-remaining-tokens"));
 
     if (response.status() < 200 || response.status() > 299) {
         hold_for_retry_after(response, health, *services_.clock);
@@ -231,6 +277,7 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
         error = co_await relay_whole(scope, account, response, provider, candidate);
     }
     if (!error) {
+        health.charge_tokens(scope.usage().prompt_tokens + scope.usage().completion_tokens);
         in_flight.succeeded(scope.usage().completion_tokens);
         co_return Attempt{true, {}};
     }

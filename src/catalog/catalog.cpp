@@ -118,6 +118,7 @@ Catalog::Catalog(const config::Config& config) {
         m->capabilities = capability_bits(mc.capabilities);
         m->quality = quality_priors(mc.quality);
         m->fallbacks = mc.fallbacks;
+        m->limits = mc.limits;
         by_id_.emplace(m->id, m.get());
         models_.push_back(std::move(m));
     }

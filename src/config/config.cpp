@@ -333,6 +333,16 @@ std::map<std::string, double> read_quality(Reader& r, const Located& at) {
     return out;
 }
 
+void read_limits(Reader& r, const Located& at, LimitsConfig& out) {
+    if (!r.map(at, {"rpm", "tpm", "max_in_flight"})) return;
+    const auto limit = [&](const char* key, std::optional<std::uint32_t>& value) {
+        if (std::uint32_t n = 0; r.read(at[key], n, 1, 1'000'000'000)) value = n;
+    };
+    limit("rpm", out.rpm);
+    limit("tpm", out.tpm);
+    limit("max_in_flight", out.max_in_flight);
+}
+
 ModelEntry read_model(Reader& r, const Located& at) {
     ModelEntry e{ModelConfig{}, at["provider"], {}};
     ModelConfig& m = e.model;
@@ -348,6 +358,7 @@ ModelEntry read_model(Reader& r, const Located& at) {
     r.read(at["max_output_tokens"], m.max_output_tokens, 0, kMaxTokens);
     m.capabilities = read_capabilities(r, at["capabilities"]);
     m.quality = read_quality(r, at["quality"]);
+    read_limits(r, at["limits"], m.limits);
     r.for_each_item(at["fallbacks"], [&](const Located& item) {
         std::string id;
         if (!r.read(item, id, Presence::required)) return;
@@ -362,7 +373,8 @@ std::vector<ModelEntry> read_models(Reader& r, const Located& list) {
     UniqueNames ids("model id");
     r.for_each_item(list, [&](const Located& at) {
         if (!r.map(at, {"id", "provider", "upstream_model", "input_price_per_mtok", "output_price_per_mtok",
-                        "context_window", "max_output_tokens", "capabilities", "quality", "fallbacks"})) {
+                        "context_window", "max_output_tokens", "capabilities", "quality", "fallbacks",
+                        "limits"})) {
             return;
         }
         out.push_back(read_model(r, at));
@@ -423,7 +435,7 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
     std::vector<ApiKeyConfig> out;
     UniqueNames names("key name");
     r.for_each_item(list, [&](const Located& at) {
-        if (!r.map(at, {"name", "sha256", "team", "expires", "allowed_models", "routing"})) return;
+        if (!r.map(at, {"name", "sha256", "team", "expires", "allowed_models", "routing", "limits"})) return;
         ApiKeyConfig key;
         r.read(at["name"], key.name, Presence::required);
         r.read(at["team"], key.team);
@@ -441,6 +453,7 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
                           "no model '" + key.allowed_models[j] + "' in the pool");
         }
         read_preferences(r, at["routing"], key.routing);
+        read_limits(r, at["limits"], key.limits);
         check_preferences(r, at["routing"], key.routing, policies, models);
         if (r.read(at["sha256"], key.sha256, Presence::required) && !is_sha256_hex(key.sha256)) {
             r.problem(at["sha256"], "expected 64 lower-case hex digits (printf '%s' \"$KEY\" | sha256sum)");

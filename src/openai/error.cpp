@@ -60,6 +60,10 @@ ApiError model_not_allowed(std::string_view model) {
                 "model", "model_not_allowed");
 }
 
+ApiError rate_limited(std::string message) {
+    return make(429, "requests", std::move(message), {}, "rate_limit_exceeded");
+}
+
 ApiError budget_exceeded(std::string message) {
     return make(429, "insufficient_quota", std::move(message), {}, "budget_exceeded");
 }

@@ -40,9 +40,37 @@ std::vector<double> SampleWindow::quantiles(std::initializer_list<double> qs) co
     return out;
 }
 
+DeploymentState::DeploymentState(const BreakerPolicy& policy, const Clock& clock,
+                                 const config::LimitsConfig& limits)
+    : breaker(policy, clock),
+      clock(clock),
+      latency_window(clock, policy.window),
+      ttft_window(clock, policy.window),
+      max_in_flight(limits.max_in_flight.value_or(0)) {
+    if (limits.rpm) requests_per_minute.emplace(*limits.rpm, *limits.rpm / 60.0, clock);
+    if (limits.tpm) tokens_per_minute.emplace(*limits.tpm, *limits.tpm / 60.0, clock);
+}
+
 bool DeploymentState::available() const {
     if (clock.now().time_since_epoch().count() < hold_until_.load(std::memory_order_relaxed)) return false;
+    if (max_in_flight != 0 && in_flight.load(std::memory_order_relaxed) >= max_in_flight) return false;
+    if (requests_per_minute && requests_per_minute->available() < 1.0) return false;
+    if (tokens_per_minute && tokens_per_minute->available() <= 0.0) return false;
     return breaker.state() != CircuitBreaker::State::open;
+}
+
+bool DeploymentState::take_capacity() {
+    if (max_in_flight != 0 && in_flight.load(std::memory_order_relaxed) >= max_in_flight) return false;
+    return !requests_per_minute || requests_per_minute->try_take(1.0);
+}
+
+void DeploymentState::provider_remaining(std::optional<double> requests, std::optional<double> tokens) {
+    if (requests && requests_per_minute) requests_per_minute->cap_at(*requests);
+    if (tokens && tokens_per_minute) tokens_per_minute->cap_at(*tokens);
+}
+
+void DeploymentState::charge_tokens(std::int64_t tokens) {
+    if (tokens_per_minute && tokens > 0) tokens_per_minute->charge(static_cast<double>(tokens));
 }
 
 void DeploymentState::hold_until(Clock::time_point until) {
@@ -74,7 +102,7 @@ void DeploymentState::record_failure() {
 Deployments::Deployments(const catalog::Catalog& catalog, const BreakerPolicy& policy, const Clock& clock)
     : catalog_(catalog) {
     for (std::size_t i = 0; i < catalog.models().size(); ++i)
-        states_.push_back(std::make_unique<DeploymentState>(policy, clock));
+        states_.push_back(std::make_unique<DeploymentState>(policy, clock, catalog.models()[i]->limits));
 }
 
 }  // namespace gaterouter::route

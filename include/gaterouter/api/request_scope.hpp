@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "gaterouter/admit/key_limits.hpp"
 #include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/http/response_writer.hpp"
 #include "gaterouter/obs/access_log.hpp"
@@ -49,6 +50,10 @@ class RequestScope {
     const openai::Usage& usage() const { return usage_; }
     const catalog::Model* served() const { return served_; }
     void set_streaming() { streaming_ = true; }
+    // The caller's key limits, whose x-ratelimit-* headers every response carries.
+    void set_limits(const admit::KeyLimiter* limits) { limits_ = limits; }
+    // A refusal's Retry-After.
+    void set_retry_after(std::chrono::milliseconds after) { retry_after_ = after; }
     // The task type and weight class the classifier gave the request.
     void set_task(std::string_view task, std::string_view weight) {
         task_ = task;
@@ -70,6 +75,11 @@ class RequestScope {
         headers.set("x-request-id", id_);
         headers.set("x-gaterouter-overhead-us", std::to_string(overhead_us()));
         if (attempts_ > 0) headers.set("x-gaterouter-attempts", std::to_string(attempts_));
+        if (limits_ != nullptr) limits_->stamp(headers);
+        if (retry_after_.count() > 0) {
+            headers.set("retry-after", std::to_string((retry_after_.count() + 999) / 1000));
+            headers.set("retry-after-ms", std::to_string(retry_after_.count()));
+        }
         if (!task_.empty()) {
             headers.set("x-gaterouter-task", task_);
             headers.set("x-gaterouter-weight", weight_);
@@ -99,6 +109,8 @@ class RequestScope {
     openai::Usage usage_;
     double cost_usd_ = 0;
     bool streaming_ = false;
+    const admit::KeyLimiter* limits_ = nullptr;
+    std::chrono::milliseconds retry_after_{0};
     std::string id_;
     std::string model_;
     std::string upstream_;

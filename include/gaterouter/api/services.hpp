@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "gaterouter/admit/key_limits.hpp"
 #include "gaterouter/api/ledger.hpp"
 #include "gaterouter/api/route_preferences.hpp"
 #include "gaterouter/auth/api_keys.hpp"
@@ -28,7 +29,9 @@ namespace gaterouter::api {
 struct Services {
     std::shared_ptr<const catalog::Catalog> catalog;
     std::shared_ptr<const providers::ProviderSet> providers;
-    std::shared_ptr<auth::KeyRegistry> keys;        // replaced whole when keys change at run time
+    std::shared_ptr<auth::KeyRegistry> keys;
+    std::shared_ptr<const admit::KeyLimits> key_limits;  // per-key rate and concurrency limits        //
+                                                         // replaced whole when keys change at run time
     std::shared_ptr<Ledger> ledger;                 // null: no ledger configured (no budgets, no spend rows)
     const budget::WallClock* wall_clock = nullptr;  // key expiry, budget windows, ledger times
     budget::ManualWallClock* fake_clock =

@@ -57,6 +57,7 @@ struct Model {
     // of the model's other priors, or 0.5 when it has none.
     std::array<double, kTaskCount> quality{};
     std::vector<std::string> fallbacks;  // model ids tried, in order, when this one fails
+    config::LimitsConfig limits;         // the provider's limits for it
 
     double quality_for(TaskType task) const { return quality[index_of(task)]; }
     // Price of a request of this many tokens, in USD.

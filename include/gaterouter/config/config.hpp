@@ -61,6 +61,15 @@ inline constexpr const char* kTaskTypes[] = {"chat",       "classification", "su
 inline constexpr const char* kCapabilities[] = {"tools",     "vision",    "json",
                                                 "streaming", "reasoning", "embeddings"};
 
+// Rate and concurrency limits: a client key's (enforced on its requests) or a deployment's (the provider's
+// own limits, which the gateway keeps under). Absent: no limit.
+struct LimitsConfig {
+    std::optional<std::uint32_t> rpm;            // requests per minute
+    std::optional<std::uint32_t> tpm;            // tokens per minute (prompt and completion)
+    std::optional<std::uint32_t> max_in_flight;  // requests at once
+    bool any() const { return rpm || tpm || max_in_flight; }
+};
+
 struct ModelConfig {
     std::string id;  // public id the client names
     std::string provider;
@@ -73,6 +82,7 @@ struct ModelConfig {
     std::vector<std::string> capabilities;
     std::map<std::string, double> quality;  // task type → prior
     std::vector<std::string> fallbacks;     // model ids to fail over to, in order in [0, 1]
+    LimitsConfig limits;                    // the provider's limits for this model
     std::string source;                     // the file it came from (the main config or the catalog)
     int line = 0;
 };
@@ -96,6 +106,7 @@ struct ApiKeyConfig {
     std::optional<std::int64_t> expires_unix_ms;  // `expires: 2026-12-31` or `2026-12-31T18:00:00Z`
     std::vector<std::string> allowed_models;      // empty: every model
     RoutePreferences routing;
+    LimitsConfig limits;
 };
 
 // The spend ledger: an SQLite file (WAL) with keys, budgets and one row per request.

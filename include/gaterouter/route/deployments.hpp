@@ -11,12 +11,14 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/route/circuit_breaker.hpp"
+#include "gaterouter/route/token_bucket.hpp"
 
 namespace gaterouter::route {
 
@@ -58,15 +60,18 @@ class SampleWindow {
 };
 
 struct DeploymentState {
-    DeploymentState(const BreakerPolicy& policy, const Clock& clock)
-        : breaker(policy, clock),
-          clock(clock),
-          latency_window(clock, policy.window),
-          ttft_window(clock, policy.window) {}
+    DeploymentState(const BreakerPolicy& policy, const Clock& clock, const config::LimitsConfig& limits = {});
 
-    // Whether the scheduler should plan with it now: its breaker lets requests through and the provider did
-    // not ask (Retry-After) to be left alone.
+    // Whether the scheduler should plan with it now: its breaker lets requests through, the provider did not
+    // ask (Retry-After) to be left alone, and it is under its own limits (requests in flight, per minute).
     bool available() const;
+    // Takes a request's place under the deployment's limits just before it is sent; false when it is saturated
+    // (another request took the last place since it was planned).
+    bool take_capacity();
+    // The provider's x-ratelimit-remaining-requests / -tokens, as they arrive: the buckets never claim more.
+    void provider_remaining(std::optional<double> requests, std::optional<double> tokens);
+    // Tokens a finished request used, against the tokens-per-minute limit.
+    void charge_tokens(std::int64_t tokens);
     // The provider asked for no requests before `until` (a 429 or 503 with Retry-After).
     void hold_until(Clock::time_point until);
     Clock::time_point held_until() const { return Clock::time_point(Clock::duration(hold_until_.load())); }
@@ -85,6 +90,9 @@ struct DeploymentState {
     AtomicEwma tokens_per_second;
     SampleWindow latency_window;
     SampleWindow ttft_window;
+    const std::uint32_t max_in_flight;  // 0: no limit
+    std::optional<TokenBucket> requests_per_minute;
+    std::optional<TokenBucket> tokens_per_minute;
 
   private:
     std::atomic<Clock::duration::rep> hold_until_{0};

@@ -158,6 +158,10 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
         for (std::size_t i = 0; i < decision.candidates.size() && attempts < services_.max_attempts; ++i) {
             const route::Candidate& candidate = decision.candidates[i];
             route::DeploymentState& health = services_.deployments->of(*candidate.model);
+            if (auto refused = account.cover(*candidate.model)) {
+                if (!last_error) last_error = std::move(refused);
+                continue;
+            }
             if (!health.available() || !health.breaker.allow() || !health.take_capacity()) {
                 if (!last_error) last_error = openai::model_unavailable(candidate.model->id);
                 continue;

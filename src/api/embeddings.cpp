@@ -7,7 +7,8 @@ namespace gaterouter::api {
 awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
     RequestScope scope(request, out, *services_.access_log, services_.metrics.get());
     std::shared_ptr<const auth::ApiKeySet> keys;
-    if (auto denied = check_api_key(request, services_, keys)) {
+    const auth::ApiKey* key = nullptr;
+    if (auto denied = check_api_key(request, services_, keys, &key)) {
         co_await scope.fail(*denied);
         co_return;
     }
@@ -21,6 +22,10 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
     const catalog::Model* model = services_.catalog->find_model(embeddings.model);
     if (model == nullptr) {
         co_await scope.fail(openai::model_not_found(embeddings.model));
+        co_return;
+    }
+    if (key != nullptr && !key->allows(model->id)) {
+        co_await scope.fail(openai::model_not_allowed(model->id));
         co_return;
     }
     const providers::ProviderRuntime& provider = services_.providers->of(*model->provider);

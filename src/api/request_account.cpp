@@ -32,18 +32,22 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     prompt_estimate_ = decision.needs.prompt_tokens;
     Ledger* ledger = services_.ledger.get();
     if (ledger == nullptr || decision.candidates.empty()) co_return std::nullopt;
-    store::NanoUsd max_cost = 0;
     for (const route::Candidate& c : decision.candidates) {
-        max_cost = std::max(max_cost, budget::max_request_cost(*c.model, decision.needs.prompt_tokens,
-                                                               decision.needs.max_output_tokens));
+        max_cost_ = std::max(max_cost_, budget::max_request_cost(*c.model, decision.needs.prompt_tokens,
+                                                                 decision.needs.max_output_tokens));
     }
-    const std::string_view model = decision.candidates.front().model->id;
-    auto held = ledger->budgets->reserve(tags_of(key_, model, task_), max_cost);
-    if (auto* refusal = std::get_if<budget::BudgetRefusal>(&held)) {
-        openai::ApiError error = openai::budget_exceeded(refusal->message());
+    // The first candidate whose budgets have room; the plan's others are checked when a failover reaches
+    // them.
+    std::optional<budget::BudgetRefusal> first_refusal;
+    for (const route::Candidate& c : decision.candidates) {
+        std::optional<budget::BudgetRefusal> refusal = hold_for(*c.model);
+        if (!refusal) break;
+        if (!first_refusal) first_refusal = std::move(refusal);
+    }
+    if (reserved_for_ == nullptr) {
+        openai::ApiError error = openai::budget_exceeded(first_refusal->message());
         co_return error;
     }
-    reservation_ = std::move(std::get<budget::Reservation>(held));
     if (reservation_.amount() == 0)
         co_return std::nullopt;  // no budget covers it: nothing to make crash-safe
 
@@ -54,13 +58,28 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
         row.key_name = key_->name;
         row.team = key_->team;
     }
-    row.model = model;
+    row.model = reserved_for_->id;
     row.task = task_;
     row.amount = reservation_.amount();
     co_await await_callback([ledger, &row](std::function<void()> done) {
         ledger->writer->reserve(std::move(row), std::move(done));
     });
     co_return std::nullopt;
+}
+
+std::optional<budget::BudgetRefusal> RequestAccount::hold_for(const catalog::Model& model) {
+    auto held = services_.ledger->budgets->reserve(tags_of(key_, model.id, task_), max_cost_);
+    if (auto* refusal = std::get_if<budget::BudgetRefusal>(&held)) return std::move(*refusal);
+    reservation_ =
+        std::move(std::get<budget::Reservation>(held));  // the hold for another model, if any, goes
+    reserved_for_ = &model;
+    return std::nullopt;
+}
+
+std::optional<openai::ApiError> RequestAccount::cover(const catalog::Model& model) {
+    if (services_.ledger == nullptr || reserved_for_ == &model) return std::nullopt;
+    if (auto refusal = hold_for(model)) return openai::budget_exceeded(refusal->message());
+    return std::nullopt;
 }
 
 store::RequestRow RequestAccount::row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const {

@@ -28,8 +28,13 @@ class RequestAccount {
     RequestAccount(const RequestAccount&) = delete;
     RequestAccount& operator=(const RequestAccount&) = delete;
 
-    // Holds the decision's maximum cost (over its candidates); the 429 to send when a hard budget refuses.
+    // Holds the decision's maximum cost (over its candidates) against the budgets of the first candidate that
+    // has room; the 429 to send when no candidate has.
     awaitable<std::optional<openai::ApiError>> reserve(const RouteDecision& decision, std::string_view task);
+    // Before an attempt on `model`: moves the hold to that model's budgets when it is not the one held for;
+    // the 429 error (and nothing held for it) when they have no room, so a failover never overshoots a model
+    // budget.
+    std::optional<openai::ApiError> cover(const catalog::Model& model);
     // Charges the served model's reported usage (or, when there is none, nothing beyond what was streamed)
     // and waits until the request's row has committed. Once per request; later calls do nothing.
     awaitable<void> settle(unsigned status);
@@ -38,6 +43,7 @@ class RequestAccount {
     void charge_partial(std::int64_t events_relayed);
 
   private:
+    std::optional<budget::BudgetRefusal> hold_for(const catalog::Model& model);
     store::RequestRow row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const;
     // Charges the budgets and queues the row; on_committed (may be empty) runs once it has committed.
     void charge(unsigned status, std::function<void()> on_committed);
@@ -48,6 +54,8 @@ class RequestAccount {
     std::string_view task_;
     std::uint32_t prompt_estimate_ = 0;
     budget::Reservation reservation_;
+    const catalog::Model* reserved_for_ = nullptr;
+    store::NanoUsd max_cost_ = 0;
     bool settled_ = false;
 };
 

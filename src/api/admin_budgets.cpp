@@ -47,7 +47,8 @@ Reply create_budget(const Context& c, const http::Request& request) {
     const nlohmann::json body = parse_object(request.body());
     const store::BudgetRecord record = budget_record_from_json(body, nullptr);
     if (stored_budget(ledger, record.name))
-        conflict("A budget named '" + record.name + "' exists already; change it with PATCH.", "budget_exists");
+        conflict("A budget named '" + record.name + "' exists already; change it with PATCH.",
+                 "budget_exists");
     ledger.budget_store->put_budget(record);
     reload_budgets(ledger);
     spdlog::info("admin: created budget '{}'", record.name);

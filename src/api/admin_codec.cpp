@@ -69,9 +69,8 @@ void read_scope(const nlohmann::json& v, store::BudgetRecord& r) {
         bad_field("scope", "scope needs one of team, key, model or task, or key and model together.");
     r.scope_kind = given[0];
     r.scope_value = v[given[0]].get<std::string>();
-    if (r.scope_kind == "task" &&
-        std::none_of(std::begin(config::kTaskTypes), std::end(config::kTaskTypes),
-                     [&r](const char* t) { return r.scope_value == t; }))
+    if (r.scope_kind == "task" && std::none_of(std::begin(config::kTaskTypes), std::end(config::kTaskTypes),
+                                               [&r](const char* t) { return r.scope_value == t; }))
         bad_field("scope", "scope.task '" + r.scope_value + "' is not a task type.");
 }
 
@@ -146,7 +145,8 @@ std::map<std::string, std::string> parse_query(std::string_view target) {
         if (pair.empty()) continue;
         const auto eq = pair.find('=');
         std::string key = percent_decode(pair.substr(0, eq));
-        std::string value = eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
+        std::string value =
+            eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
         params[std::move(key)] = std::move(value);
     }
     return params;
@@ -175,7 +175,8 @@ nlohmann::json key_json(const KeyListing& key, std::int64_t now_unix_ms) {
     return {
         {"name", r.name},
         {"team", r.team.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.team)},
-        {"created", key.has_created ? nlohmann::json(format_utc(r.created_unix_ms)) : nlohmann::json(nullptr)},
+        {"created",
+         key.has_created ? nlohmann::json(format_utc(r.created_unix_ms)) : nlohmann::json(nullptr)},
         {"expires", when(r.expires_unix_ms)},
         {"revoked", when(r.revoked_unix_ms)},
         {"status", status},
@@ -202,8 +203,8 @@ store::BudgetRecord budget_record_from_json(const nlohmann::json& body, const st
         if (!body.contains("limit_usd")) bad_field("limit_usd", "limit_usd is required.");
     }
     for (const auto& [k, v] : body.items()) {
-        if (k != "name" && k != "scope" && k != "period" && k != "limit_usd" && k != "hard" && k != "alert_at" &&
-            k != "utc_offset_minutes")
+        if (k != "name" && k != "scope" && k != "period" && k != "limit_usd" && k != "hard" &&
+            k != "alert_at" && k != "utc_offset_minutes")
             bad_field(k, "Unknown budget field '" + k +
                              "' (name, scope, period, limit_usd, hard, alert_at, utc_offset_minutes).");
     }

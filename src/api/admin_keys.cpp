@@ -137,8 +137,10 @@ Reply list_keys(const Context& c, const http::Request&) {
 
 Reply show_key(const Context& c, std::string_view name) {
     Ledger& ledger = ledger_of(c);
-    if (auto r = stored_key(ledger, name)) return json_reply(http::Status::ok, key_json(listing_of(c, *r), now_ms(c)));
-    if (const auto* k = config_key(c, name)) return json_reply(http::Status::ok, key_json(listing_of(*k), now_ms(c)));
+    if (auto r = stored_key(ledger, name))
+        return json_reply(http::Status::ok, key_json(listing_of(c, *r), now_ms(c)));
+    if (const auto* k = config_key(c, name))
+        return json_reply(http::Status::ok, key_json(listing_of(*k), now_ms(c)));
     not_found("There is no key named '" + std::string(name) + "'.", "key_not_found");
 }
 

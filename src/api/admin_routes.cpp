@@ -58,7 +58,8 @@ Outcome run(const AdminRoute& route, const http::Request& request) {
     if (!token_ok(route, request)) return {{}, admin_unauthorized()};
     try {
         const std::string_view path = http::path_of(request.target());
-        const std::string rest = admin::percent_decode(path.substr(std::min(route.prefix.size(), path.size())));
+        const std::string rest =
+            admin::percent_decode(path.substr(std::min(route.prefix.size(), path.size())));
         return {route.action(route.context, request, rest), std::nullopt};
     } catch (const AdminFailure& e) {
         return {{}, e.error()};
@@ -69,8 +70,8 @@ Outcome run(const AdminRoute& route, const http::Request& request) {
     }
 }
 
-awaitable<void> serve(const Services& services, std::shared_ptr<const AdminRoute> route, http::Request& request,
-                      http::ResponseWriter& out) {
+awaitable<void> serve(const Services& services, std::shared_ptr<const AdminRoute> route,
+                      http::Request& request, http::ResponseWriter& out) {
     RequestScope scope(request, out, *services.access_log);
     Outcome outcome = run(*route, request);
     if (outcome.error) {
@@ -103,9 +104,9 @@ void add_admin_routes(http::Router& router, const Services& services, const conf
     if (!token_set) spdlog::warn("admin API: no admin token set, every request will be refused");
     const auth::KeyHash token_hash = auth::sha256(config.admin.token);
     const auto add = [&](http::Verb verb, std::string path, bool prefix, Action action) {
-        auto route = std::make_shared<const AdminRoute>(
-            AdminRoute{Context{services, config}, token_hash, token_set, prefix ? path : std::string{},
-                       std::move(action)});
+        auto route =
+            std::make_shared<const AdminRoute>(AdminRoute{Context{services, config}, token_hash, token_set,
+                                                          prefix ? path : std::string{}, std::move(action)});
         http::Handler handler = [&services, route](http::Request& req, http::ResponseWriter& out) {
             return serve(services, route, req, out);
         };
@@ -144,8 +145,9 @@ void add_admin_routes(http::Router& router, const Services& services, const conf
         return admin::revoke_key(c, name);
     });
 
-    add(V::post, budgets, false,
-        [](const Context& c, const http::Request& r, std::string_view) { return admin::create_budget(c, r); });
+    add(V::post, budgets, false, [](const Context& c, const http::Request& r, std::string_view) {
+        return admin::create_budget(c, r);
+    });
     add(V::get, budgets, false,
         [](const Context& c, const http::Request&, std::string_view) { return admin::list_budgets(c); });
     add(V::get, budgets + "/", true, [](const Context& c, const http::Request& r, std::string_view rest) {

@@ -38,7 +38,8 @@ awaitable<std::string> exchange(Stream& stream, http::Request& request) {
 awaitable<std::string> post_once(config::BaseUrl url, http::Request request) {
     auto executor = co_await net::this_coro::executor;
     tcp::resolver resolver(executor);
-    const auto endpoints = co_await resolver.async_resolve(url.host, std::to_string(url.port), net::use_awaitable);
+    const auto endpoints =
+        co_await resolver.async_resolve(url.host, std::to_string(url.port), net::use_awaitable);
     if (!url.tls) {
         beast::tcp_stream stream(executor);
         stream.expires_after(kTimeout);

@@ -1,8 +1,8 @@
 #include "gaterouter/api/usage.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 

@@ -86,7 +86,8 @@ Target open_target(const Args& args) {
         t.config = config::load_config_file(*config_path);
         if (!ledger_path) {
             if (t.config->ledger.path.empty())
-                throw std::runtime_error(*config_path + " has no ledger (ledger.path): there is nothing to work on");
+                throw std::runtime_error(*config_path +
+                                         " has no ledger (ledger.path): there is nothing to work on");
             ledger_path = t.config->ledger.path;
         }
     }
@@ -185,8 +186,8 @@ int keys_list(const Args& args) {
         r.sha256_hex.clear();
         std::string name = r.name;
         const bool from_config = config_key(t, name) != nullptr;
-        listing.insert_or_assign(std::move(name),
-                                 api::admin::KeyListing{std::move(r), from_config ? "config" : "admin", true});
+        listing.insert_or_assign(
+            std::move(name), api::admin::KeyListing{std::move(r), from_config ? "config" : "admin", true});
     }
     const std::int64_t now = now_ms();
     nlohmann::json data = nlohmann::json::array();
@@ -195,7 +196,9 @@ int keys_list(const Args& args) {
         std::cout << nlohmann::json{{"object", "list"}, {"data", data}}.dump(2) << "\n";
         return 0;
     }
-    const auto text = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string("-"); };
+    const auto text = [](const nlohmann::json& v) {
+        return v.is_string() ? v.get<std::string>() : std::string("-");
+    };
     std::vector<std::vector<std::string>> rows{{"NAME", "TEAM", "STATUS", "CREATED", "EXPIRES", "SOURCE"}};
     for (const auto& k : data)
         rows.push_back({text(k["name"]), text(k["team"]), text(k["status"]), text(k["created"]),
@@ -245,7 +248,8 @@ int keys_revoke(const Args& args) {
 int spend(const Args& args) {
     if (!args.positional.empty()) throw UsageError("spend takes no arguments besides its options");
     const std::string format = option(args, "--format").value_or("table");
-    if (format != "table" && format != "json" && format != "csv") throw UsageError("--format is table, csv or json");
+    if (format != "table" && format != "json" && format != "csv")
+        throw UsageError("--format is table, csv or json");
     std::map<std::string, std::string> params;
     if (auto v = option(args, "--from")) params["from"] = *v;
     if (auto v = option(args, "--to")) params["to"] = *v;
@@ -266,7 +270,8 @@ int spend(const Args& args) {
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> header;
     for (const auto f : report.group_by) header.emplace_back(store::group_field_name(f));
-    for (const char* h : {"requests", "prompt_tokens", "completion_tokens", "cost_usd"}) header.emplace_back(h);
+    for (const char* h : {"requests", "prompt_tokens", "completion_tokens", "cost_usd"})
+        header.emplace_back(h);
     rows.push_back(header);
     store::SpendReportRow total;
     for (const auto& r : report.rows) {
@@ -326,17 +331,18 @@ int run_cli(int argc, char** argv) {
             if (argc < 3) throw UsageError("keys needs create, list or revoke");
             const std::string sub = argv[2];
             if (sub == "create") {
-                return keys_create(parse_args(argc, argv, 3,
-                                              {"--config", "--ledger", "--team", "--expires", "--allowed-models",
-                                               "--policy"}));
+                return keys_create(parse_args(
+                    argc, argv, 3,
+                    {"--config", "--ledger", "--team", "--expires", "--allowed-models", "--policy"}));
             }
-            if (sub == "list") return keys_list(parse_args(argc, argv, 3, {"--config", "--ledger", "--format"}));
+            if (sub == "list")
+                return keys_list(parse_args(argc, argv, 3, {"--config", "--ledger", "--format"}));
             if (sub == "revoke") return keys_revoke(parse_args(argc, argv, 3, {"--config", "--ledger"}));
             throw UsageError("unknown keys command '" + sub + "' (create, list or revoke)");
         }
-        return spend(parse_args(argc, argv, 2,
-                                {"--config", "--ledger", "--from", "--to", "--group-by", "--format",
-                                 "--utc-offset-minutes"}));
+        return spend(parse_args(
+            argc, argv, 2,
+            {"--config", "--ledger", "--from", "--to", "--group-by", "--format", "--utc-offset-minutes"}));
     } catch (const UsageError& e) {
         std::cerr << "gaterouter: " << e.what() << "\n\n" << kCliUsage;
         return 2;

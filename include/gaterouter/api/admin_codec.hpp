@@ -105,7 +105,8 @@ void apply_key_fields(const nlohmann::json& body, store::ApiKeyRecord& record, K
             const std::optional<std::int64_t> at =
                 v.is_string() ? parse_time(v.get<std::string>()) : std::nullopt;
             if (!at)
-                bad_field("expires", "expires must be a date (2026-12-31) or a UTC time (2026-12-31T18:00:00Z).");
+                bad_field("expires",
+                          "expires must be a date (2026-12-31) or a UTC time (2026-12-31T18:00:00Z).");
             record.expires_unix_ms = at;
         }
     }

@@ -56,21 +56,28 @@ TEST(AdminCodec, KeyFieldsApplyWhatIsGiven) {
     r.team = "old";
     r.policy = "cost";
     const auto known = [](const std::string& p) { return p == "cost" || p == "quality"; };
-    apply_key_fields(nlohmann::json::parse(R"({"expires":"2026-01-01","allowed_models":["a","b"]})"), r, known);
+    apply_key_fields(nlohmann::json::parse(R"({"expires":"2026-01-01","allowed_models":["a","b"]})"), r,
+                     known);
     EXPECT_EQ(r.team, "old");
     EXPECT_EQ(r.policy, "cost");
     EXPECT_TRUE(r.expires_unix_ms.has_value());
     EXPECT_EQ(r.allowed_models, (std::vector<std::string>{"a", "b"}));
-    apply_key_fields(nlohmann::json::parse(R"({"team":null,"expires":null,"allowed_models":null,"policy":"quality"})"),
-                     r, known);
+    apply_key_fields(
+        nlohmann::json::parse(R"({"team":null,"expires":null,"allowed_models":null,"policy":"quality"})"), r,
+        known);
     EXPECT_EQ(r.team, "");
     EXPECT_FALSE(r.expires_unix_ms.has_value());
     EXPECT_TRUE(r.allowed_models.empty());
     EXPECT_EQ(r.policy, "quality");
 
-    EXPECT_EQ(param_of([&] { apply_key_fields(nlohmann::json{{"policy", "cheapest"}}, r, known); }), "policy");
+    EXPECT_EQ(param_of([&] {
+                  apply_key_fields(nlohmann::json{{"policy", "cheapest"}}, r, known);
+              }),
+              "policy");
     EXPECT_EQ(param_of([&] { apply_key_fields(nlohmann::json{{"expires", "soon"}}, r, known); }), "expires");
-    EXPECT_EQ(param_of([&] { apply_key_fields(nlohmann::json{{"allowed_models", {1}}}, r, known); }),
+    EXPECT_EQ(param_of([&] {
+                  apply_key_fields(nlohmann::json{{"allowed_models", {1}}}, r, known);
+              }),
               "allowed_models");
     EXPECT_EQ(param_of([&] { apply_key_fields(nlohmann::json{{"team", 3}}, r, known); }), "team");
 }
@@ -166,8 +173,10 @@ TEST(AdminCodec, BudgetJsonHasTotalsAndWindow) {
 }
 
 TEST(AdminCodec, SpendQueries) {
-    const store::SpendQuery q = spend_query_from(
-        {{"from", "2025-01-15"}, {"group_by", "key,model,key,day"}, {"utc_offset_minutes", "-60"}, {"format", "csv"}});
+    const store::SpendQuery q = spend_query_from({{"from", "2025-01-15"},
+                                                  {"group_by", "key,model,key,day"},
+                                                  {"utc_offset_minutes", "-60"},
+                                                  {"format", "csv"}});
     EXPECT_EQ(q.from_unix_ms, kJan15);
     EXPECT_EQ(q.to_unix_ms, std::numeric_limits<std::int64_t>::max());
     EXPECT_EQ(q.group_by, (std::vector<store::GroupField>{store::GroupField::key, store::GroupField::model,
@@ -231,7 +240,8 @@ TEST(AlertWebhook, AnUnreachableReceiverIsCountedNotFatal) {
     budget::BudgetAlert alert;
     alert.budget = "b";
     hook.send(alert);
-    for (int i = 0; i < 200 && hook.failed() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && hook.failed() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(hook.failed(), 1u);
     EXPECT_EQ(hook.sent(), 0u);
 }

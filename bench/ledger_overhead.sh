@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# bench/ledger_overhead.sh — what the spend ledger and a budget cost the gateway's throughput and tail latency.
+#
+# The core load of bench/run.sh (~1 KB non-streaming chat completion, bench/chat.lua, wrk -t1 -cC -dDs --latency)
+# against GateRouter with 1 worker in front of gaterouter-sim (1 thread, answers at once), in three set-ups that
+# differ only by the ledger:
+#   none     no ledger, no budget
+#   ledger   ledger (SQLite, WAL, durability: normal), no budget: each request commits its row, nothing more
+#   normal   ledger (durability: normal) and one hard budget covering the bench key
+#   full     the same with durability: full (a committed row survives a power cut: fsync per commit batch)
+# Every set-up has the same one API key (the one chat.lua sends), so key checking costs the same in all three. With
+# a budget, every request reserves its maximum cost, writes and commits its reservation row before going upstream,
+# and commits its ledger row before its answer is sent: two awaited commits per request (batched by the writer).
+# The set-ups run in turn, --rounds times (none, ledger, normal, full, none, …), each on a fresh ledger file, after a
+# warm-up; per set-up the round with the most requests/s counts (the machine is shared: the least disturbed run).
+# Prints requests/s and p50/p99 per set-up, the difference to `none` in %, and whether the goal (≤ 5 % throughput
+# cost) is met; checks that the ledger got one row per answered request.
+#
+# Options:
+#   --duration N      seconds per measured run (default 10)
+#   --connections N   wrk connections (default 64)
+#   --warmup N        warm-up seconds per run (default 2)
+#   --rounds N        how many times each set-up is measured (default 2)
+#   --quiet-wait N    before each run, wait up to N s (default 60) for other work to leave the cores idle
+# Bounded: at most rounds × 4 × (warm-up + duration + quiet-wait + 30) seconds. Builds nothing unless a binary is
+# missing (GATEROUTER_BUILD_DIR picks the build folder, default build/). Everything listens on 127.0.0.1.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+DURATION=10
+CONNECTIONS=64
+WARMUP=2
+ROUNDS=2
+QUIET_WAIT=60
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+while (($#)); do
+  case "$1" in
+    --duration) DURATION="${2:?}"; shift 2 ;;
+    --connections) CONNECTIONS="${2:?}"; shift 2 ;;
+    --warmup) WARMUP="${2:?}"; shift 2 ;;
+    --rounds) ROUNDS="${2:?}"; shift 2 ;;
+    --quiet-wait) QUIET_WAIT="${2:?}"; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+for v in "$DURATION" "$CONNECTIONS" "$WARMUP" "$ROUNDS" "$QUIET_WAIT"; do
+  [[ "$v" =~ ^[0-9]+$ ]] || die "options take whole numbers"
+done
+((ROUNDS >= 1 && DURATION >= 1)) || die "--rounds and --duration must be at least 1"
+
+bench_init
+raise_nofile 65536
+command -v wrk >/dev/null || die "wrk is needed (scripts/install-deps.sh --bench)"
+command -v curl >/dev/null || die "curl is needed"
+ensure_binaries gateway sim
+
+BENCH_KEY="sk-bench-not-a-real-key"  # what bench/chat.lua sends
+KEY_SHA="$(printf '%s' "$BENCH_KEY" | sha256sum | cut -d' ' -f1)"
+
+SIM_PORT="$(free_port)"
+write_sim_config "$BENCH_TMP/sim.yaml" 0 0 0 16
+start_sim "$BENCH_TMP/sim.yaml" "$SIM_PORT" 1 || die "the simulator did not start"
+SIM_PID="$LAST_PID"
+log "simulator on 127.0.0.1:$SIM_PORT (1 thread)"
+
+# gateway_config FILE PORT SETUP: the bench gateway (1 worker, as bench/run.sh's (b)) plus the set-up's ledger.
+gateway_config() {
+  local file="$1" port="$2" setup="$3"
+  write_gateway_config "$file" "$port" "$SIM_PORT" 1
+  cat >>"$file" <<EOF
+api_keys:
+  - { name: bench, sha256: "$KEY_SHA" }
+EOF
+  case "$setup" in
+    none) ;;
+    ledger) echo "ledger: { path: \"$BENCH_TMP/ledger-$setup-$port.db\", durability: normal }" >>"$file" ;;
+    *)
+      cat >>"$file" <<EOF
+ledger: { path: "$BENCH_TMP/ledger-$setup-$port.db", durability: $setup }
+budgets:
+  - { name: bench-key, scope: { key: bench }, period: total, limit_usd: 1000000, hard: true }
+EOF
+      ;;
+  esac
+}
+
+declare -A BEST_RPS=() BEST_P50=() BEST_P99=() BEST_OTHER=() ALL_RPS=() ROWS_OK=()
+SETUPS=(none ledger normal full)
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  for setup in "${SETUPS[@]}"; do
+    port="$(free_port)"
+    cfg="$BENCH_TMP/gateway-$setup-$round.yaml"
+    gateway_config "$cfg" "$port" "$setup"
+    start_gateway "$cfg" "$port" || die "the gateway ($setup) did not start"
+    gw_pid="$LAST_PID"
+    url="http://127.0.0.1:$port"
+    code="$(curl -sS -m 5 -o "$BENCH_TMP/check.body" -w '%{http_code}' -X POST "$url/v1/chat/completions" \
+      -H 'Content-Type: application/json' -H "Authorization: Bearer $BENCH_KEY" \
+      --data '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"ping"}]}' || true)"
+    [[ "$code" == 200 ]] || die "$setup: check request answered $code: $(head -c 300 "$BENCH_TMP/check.body")"
+    busy="$(wait_quiet "$QUIET_WAIT")"
+    log "round $round, $setup: warm-up ${WARMUP}s, then wrk -t1 -c$CONNECTIONS -d${DURATION}s (other work before: ${busy}%)"
+    ((WARMUP > 0)) && { timeout $((WARMUP + 20)) wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH_DIR/chat.lua" \
+      "$url" >/dev/null 2>&1 || true; }
+    raw="$BENCH_TMP/wrk-$setup-$round.txt"
+    read -r -a m0 <<<"$(machine_jiffies)"
+    o0="$(pids_jiffies "$SIM_PID" "$gw_pid")"
+    timeout $((DURATION + 30)) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/chat.lua" "$url" \
+      >"$raw" 2>&1 || die "$setup: wrk failed: $(tail -n 3 "$raw")"
+    read -r -a m1 <<<"$(machine_jiffies)"
+    o1="$(pids_jiffies "$SIM_PID" "$gw_pid")"
+    kill -0 "$gw_pid" 2>/dev/null || die "$setup: the gateway exited during the run"
+    json="$(sed -n 's/^BENCH_JSON //p' "$raw")"
+    [[ -n "$json" ]] || die "$setup: no result from wrk: $(tail -n 5 "$raw")"
+    rps="$(json_field "$json" rps)"
+    lat="$(json_object "$json" latency_us)"
+    p50="$(json_field "$lat" p50)"
+    p99="$(json_field "$lat" p99)"
+    requests="$(json_field "$json" requests)"
+    errors="$(json_object "$json" errors)"
+    # Other work's share of the machine during the run (wrk itself included: it is the same in every set-up).
+    other=$(((m1[0] - m0[0]) - (o1 - o0)))
+    ((other < 0)) && other=0
+    other=$((100 * other / (m1[1] - m0[1] > 0 ? m1[1] - m0[1] : 1)))
+    log "round $round, $setup: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, errors $errors, wrk+other ${other}% of the CPU"
+    ALL_RPS[$setup]="${ALL_RPS[$setup]:-}${ALL_RPS[$setup]:+, }$rps"
+    if [[ -z "${BEST_RPS[$setup]:-}" ]] || awk -v a="$rps" -v b="${BEST_RPS[$setup]}" 'BEGIN { exit !(a > b) }'; then
+      BEST_RPS[$setup]="$rps"; BEST_P50[$setup]="$p50"; BEST_P99[$setup]="$p99"; BEST_OTHER[$setup]="$other"
+    fi
+    stop_pid "$gw_pid"
+    if [[ "$setup" != none ]]; then
+      # Every answered request has its row (warm-up, check request and measured run; wrk may leave a few in flight
+      # at its end, and those are answered too before the gateway stops).
+      db="$BENCH_TMP/ledger-$setup-$port.db"
+      rows="$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT COUNT(*) FROM requests").fetchone()[0], c.execute("SELECT COUNT(*) FROM reservations").fetchone()[0])' "$db")"
+      read -r nrows nres <<<"$rows"
+      ROWS_OK[$setup]="${ROWS_OK[$setup]:-}${ROWS_OK[$setup]:+; }round $round: $nrows rows (measured run $requests requests), $nres reservations left"
+      ((nrows >= requests)) || log "warning: $setup: $nrows ledger rows for $requests measured requests"
+    fi
+  done
+done
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo
+echo "Ledger overhead: 1 gateway worker, wrk -t1 -c$CONNECTIONS -d${DURATION}s, ${ROUNDS} round(s), best round per set-up"
+echo "machine: $(nproc) CPU(s), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average before $LOAD_BEFORE, after $LOAD_AFTER"
+printf '%-8s %12s %10s %10s %10s %10s  %s\n' setup "req/s" "vs none" "p50 µs" "p99 µs" "p99 vs" "all rounds (req/s)"
+base="${BEST_RPS[none]}"
+base_p99="${BEST_P99[none]}"
+met=1
+for setup in "${SETUPS[@]}"; do
+  d="$(awk -v a="${BEST_RPS[$setup]}" -v b="$base" 'BEGIN { printf "%+.1f%%", 100 * (a - b) / b }')"
+  dp="$(awk -v a="${BEST_P99[$setup]}" -v b="$base_p99" 'BEGIN { printf "%+.1f%%", 100 * (a - b) / b }')"
+  printf '%-8s %12s %10s %10s %10s %10s  %s\n' "$setup" "${BEST_RPS[$setup]}" "$d" "${BEST_P50[$setup]}" \
+    "${BEST_P99[$setup]}" "$dp" "${ALL_RPS[$setup]}"
+  if [[ "$setup" == normal || "$setup" == full ]] && awk -v a="${BEST_RPS[$setup]}" -v b="$base" 'BEGIN { exit !(a < 0.95 * b) }'; then met=0; fi
+done
+for setup in ledger normal full; do echo "ledger ($setup): ${ROWS_OK[$setup]}"; done
+if ((met)); then
+  echo "goal (ledger and budget cost ≤ 5 % of throughput, normal and full): met"
+else
+  echo "goal (ledger and budget cost ≤ 5 % of throughput, normal and full): NOT met"
+fi

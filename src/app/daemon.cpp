@@ -156,17 +156,18 @@ int Daemon::run() {
         w->server->start();
         w->thread = std::thread([&io = w->io] { io.run(); });
     }
+    const auto& ep = state_->endpoint;
+    const std::string host =
+        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    spdlog::info("gaterouter {} listening on http://{}:{} with {} worker(s), {} model(s)", GATEROUTER_VERSION,
+                 host, ep.port(), workers.size(), state_->services.catalog->models().size());
+    // Logged after the public address, which tools read as the first "listening on".
     if (state_->admin_server) {
         state_->admin_server->start();
         state_->admin_thread = std::thread([&io = state_->admin_io] { io.run(); });
         const auto admin = state_->admin_server->local_endpoint();
         spdlog::info("admin API listening on http://{}:{}", admin.address().to_string(), admin.port());
     }
-    const auto& ep = state_->endpoint;
-    const std::string host =
-        ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
-    spdlog::info("gaterouter {} listening on http://{}:{} with {} worker(s), {} model(s)", GATEROUTER_VERSION,
-                 host, ep.port(), workers.size(), state_->services.catalog->models().size());
 
     signals_io.run();
 

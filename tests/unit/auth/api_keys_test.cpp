@@ -14,14 +14,35 @@ TEST(ApiKeys, HashesAsSha256Hex) {
     EXPECT_FALSE(from_hex(std::string(64, 'g'), h));
 }
 
+namespace {
+ApiKey key_named(std::string name, std::string_view secret) {
+    ApiKey key;
+    key.name = std::move(name);
+    key.hash = sha256(secret);
+    return key;
+}
+}  // namespace
+
 TEST(ApiKeys, VerifiesOnlyKnownKeys) {
-    ApiKeySet keys({{"a", sha256("sk-one")}, {"b", sha256("sk-two")}});
+    ApiKeySet keys({key_named("a", "sk-one"), key_named("b", "sk-two")});
     EXPECT_FALSE(keys.open());
     ASSERT_NE(keys.verify("sk-two"), nullptr);
     EXPECT_EQ(keys.verify("sk-two")->name, "b");
     EXPECT_EQ(keys.verify("sk-three"), nullptr);
     EXPECT_EQ(keys.verify(""), nullptr);
     EXPECT_TRUE(ApiKeySet({}).open());
+}
+
+TEST(ApiKeys, AllowedModelsAndGeneratedKeys) {
+    ApiKey key = key_named("a", "sk-one");
+    EXPECT_TRUE(key.allows("anything"));
+    key.allowed_models = {"gpt-4.1"};
+    EXPECT_TRUE(key.allows("gpt-4.1"));
+    EXPECT_FALSE(key.allows("gpt-5"));
+    const std::string k1 = generate_key(), k2 = generate_key();
+    EXPECT_EQ(k1.rfind("sk-gr-", 0), 0u);
+    EXPECT_EQ(k1.size(), 6u + 43u);  // 32 random bytes in base64url
+    EXPECT_NE(k1, k2);
 }
 
 TEST(ApiKeys, ReadsBearerTokens) {

@@ -26,16 +26,6 @@ std::string removed(std::string_view doc, std::string_view name) {
     return out;
 }
 
-// Whether the root object of `doc` has a member `name`.
-bool has_member(std::string_view doc, std::string_view name) {
-    bool found = false;
-    for_each_member(root_of(doc), [&](std::string_view key, const JsonValue&) {
-        found = found || key_equals(key, name);
-        return true;
-    });
-    return found;
-}
-
 }  // namespace
 
 TEST(WithoutMember, FirstMiddleLastAndOnly) {

@@ -37,9 +37,8 @@ process.once('exit', () => {
   for (const p of children) p.kill('SIGKILL');
 });
 
-// Starts the gateway with its own config file and waits for the line that names its port (the admin listener,
-// when configured, logs its own "listening on" line first: this waits for the gateway's). Returns { url, admin,
-// proc, logs, stop(), kill() }.
+// Starts the gateway with its own config file and waits for the line that names its port, and, when the config
+// has an admin listener, for the admin listener's line too. Returns { url, admin, proc, logs, stop(), kill() }.
 async function startGw(configText, { args = [], env = {} } = {}) {
   const path = tempFile('gaterouter.yaml', configText);
   const proc = spawn(GATEWAY_BIN, ['--config', path, ...args], {
@@ -54,7 +53,7 @@ async function startGw(configText, { args = [], env = {} } = {}) {
     proc.stderr.on('data', (d) => {
       logs.err += d;
       const m = logs.err.match(/gaterouter \S+ listening on (http:\/\/\S+)/);
-      if (m) {
+      if (m && (!/^admin:/m.test(configText) || /admin API listening on/.test(logs.err))) {
         clearTimeout(timer);
         resolve(m[1]);
       }

@@ -251,14 +251,15 @@ TEST(Scheduler, MinQualityAndMaxCost) {
 }
 
 TEST(Scheduler, HeavyWorkBuysQualityLightWorkSavesUnderBalanced) {
-    // big is 0.3 better and about 10^5 dearer: balanced's cost penalty for big is ~5 units, and the quality
-    // penalty for small is 6 units per unit of emphasis (light ½, heavy 2). The gaps (3 and 7) are wider than
-    // the exploration band, so the order is certain.
+    // big is 0.4 better and about 10^5 dearer. Heavy: small's quality penalty is 8 × 2 = 16 units, big's cost
+    // penalty about 3 × 3.4 ≈ 10 (the $0.001 floor); light: small's quality penalty is 8 × ½ = 4, big's cost
+    // penalty about 3 × 4.9 ≈ 15 (the $0.00001 floor). Both gaps are wider than the exploration band, so the
+    // order is certain.
     const Pool pool(
         "  - {id: big, provider: p, input_price_per_mtok: 1000, output_price_per_mtok: 4000, "
         "quality: {chat: 0.9}}\n"
         "  - {id: small, provider: p, input_price_per_mtok: 0.01, output_price_per_mtok: 0.04, "
-        "quality: {chat: 0.6}}\n");
+        "quality: {chat: 0.5}}\n");
     const PolicyWeights balanced = builtin_weights("balanced");
     for (int i = 0; i < 20; ++i) {
         EXPECT_EQ(ids(pool.rank(query_with(balanced, catalog::Weight::heavy))),

@@ -1,5 +1,7 @@
 #include "gaterouter/api/request_account.hpp"
 
+#include <exception>
+
 #include "gaterouter/api/chat_completions.hpp"
 #include "gaterouter/budget/pricing.hpp"
 
@@ -23,7 +25,13 @@ RequestAccount::RequestAccount(const Services& services, RequestScope& scope, co
     : services_(services), scope_(scope), key_(key) {}
 
 RequestAccount::~RequestAccount() {
-    if (!settled_ && services_.ledger) charge(0, {});
+    if (settled_ || !services_.ledger) return;
+    try {
+        charge(0, {});
+    } catch (const std::exception&) {
+        // The writer has stopped (a request torn down at exit): its reservation row stays in the ledger and the
+        // next start charges it at its maximum, so nothing escapes a budget.
+    }
 }
 
 awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDecision& decision,

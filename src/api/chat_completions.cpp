@@ -154,6 +154,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
     std::optional<openai::ApiError> last_error;
     std::size_t attempts = 0;
     bool waited = false;
+    const auto started = std::chrono::steady_clock::now();
     for (;;) {
         for (std::size_t i = 0; i < decision.candidates.size() && attempts < services_.max_attempts; ++i) {
             const route::Candidate& candidate = decision.candidates[i];
@@ -171,13 +172,22 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
             } else if (!services_.retry_budget->try_spend()) {
                 co_return last_error;  // a wide outage: failovers would only add load
             }
+            upstream::Timeouts timeouts = services_.upstream_timeouts;
+            if (decision.first_token_timeout)
+                timeouts.first_byte = std::min(timeouts.first_byte, *decision.first_token_timeout);
+            if (decision.timeout) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    *decision.timeout - (std::chrono::steady_clock::now() - started));
+                if (left.count() <= 0) co_return openai::request_timeout(decision.timeout->count());
+                timeouts.total = std::min(timeouts.total, left);
+            }
             ++attempts;
             scope.begin_attempt(candidate.model->provider->name);
             // The last try may take the client's body itself; earlier ones send a copy, kept for a retry.
             const bool last_try = attempts == services_.max_attempts || i + 1 == decision.candidates.size();
             std::string copy;
             std::string& body = last_try ? request.body() : (copy = request.body());
-            Attempt attempt = co_await try_candidate(scope, account, chat, body, candidate, health);
+            Attempt attempt = co_await try_candidate(scope, account, chat, body, candidate, health, timeouts);
             if (attempt.done) co_return std::nullopt;
             last_error = std::move(attempt.error);
         }
@@ -249,7 +259,7 @@ void hold_for_retry_after(const upstream::Response& response, route::DeploymentS
 
 awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(
     RequestScope& scope, RequestAccount& account, const openai::ChatRequest& chat, std::string& body,
-    const route::Candidate& candidate, route::DeploymentState& health) const {
+    const route::Candidate& candidate, route::DeploymentState& health, upstream::Timeouts timeouts) const {
     const catalog::Model& model = *candidate.model;
     const providers::ProviderRuntime& provider = services_.providers->of(*model.provider);
     http::Request upstream_request = provider.chat->build_request(chat, body, model);
@@ -257,8 +267,8 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
 
     InFlight in_flight(health);
     upstream::Response response;
-    const upstream::Failure failure = co_await scope.upstream(
-        client_.send(provider.origin, upstream_request, services_.upstream_timeouts, response));
+    const upstream::Failure failure =
+        co_await scope.upstream(client_.send(provider.origin, upstream_request, timeouts, response));
     if (failure != upstream::Failure::none) co_return in_flight.failed(upstream_failure(failure, model.id));
     health.provider_remaining(header_number(response, "x-ratelimit-remaining-requests"),
                               header_number(response, "x-ratelimit-remaining-tokens"));

@@ -72,6 +72,7 @@ std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, c
         key.expires_unix_ms = k.expires_unix_ms;
         key.allowed_models = k.allowed_models;
         key.routing = k.routing;
+        key.timeouts = k.timeouts;
         keys.push_back(std::move(key));
     }
     if (ledger != nullptr) {

@@ -29,8 +29,8 @@ RequestAccount::~RequestAccount() {
     try {
         charge(0, {});
     } catch (const std::exception&) {
-        // The writer has stopped (a request torn down at exit): its reservation row stays in the ledger and the
-        // next start charges it at its maximum, so nothing escapes a budget.
+        // The writer has stopped (a request torn down at exit): its reservation row stays in the ledger and
+        // the next start charges it at its maximum, so nothing escapes a budget.
     }
 }
 

@@ -60,6 +60,20 @@ std::optional<openai::ApiError> decide_route(const Services& services, const htt
         route::expected_output_tokens(out.classification.task, out.classification.weight,
                                       out.needs.prompt_tokens, out.needs.max_output_tokens);
 
+    // The request's own preferences (headers, then its `gaterouter` object); a named model takes only their
+    // time limits.
+    Preferences own;
+    if (auto bad = add_request_preferences(request, chat, *services.catalog, *services.policies, own))
+        return bad;
+    Preferences limits;
+    if (key != nullptr) {
+        limits.timeout = key->timeouts.total;
+        limits.first_token_timeout = key->timeouts.first_token;
+    }
+    layer(limits, own);
+    out.timeout = limits.timeout;
+    out.first_token_timeout = limits.first_token_timeout;
+
     const auto alias = services.aliases.find(chat.model);
     if (alias == services.aliases.end()) {
         out.named = services.catalog->find_model(chat.model);
@@ -88,8 +102,7 @@ std::optional<openai::ApiError> decide_route(const Services& services, const htt
         }
     }
     layer(prefs, alias->second);
-    if (auto bad = add_request_preferences(request, chat, *services.catalog, *services.policies, prefs))
-        return bad;
+    layer(prefs, own);
     out.policy = prefs.policy != nullptr ? prefs.policy : &services.policies->default_policy();
 
     route::RouteQuery query;

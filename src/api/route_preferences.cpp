@@ -21,6 +21,8 @@ struct RawPreferences {
     std::optional<std::string> min_quality;
     std::optional<std::vector<std::string>> allow;
     std::optional<std::vector<std::string>> deny;
+    std::optional<std::string> timeout_ms;
+    std::optional<std::string> first_token_timeout_ms;
 };
 
 openai::ApiError bad(const std::string& param, const std::string& message) {
@@ -48,6 +50,8 @@ void read_headers(const http::Request& request, RawPreferences& raw) {
     raw.optimize = header("x-gaterouter-optimize");
     raw.max_cost_per_request = header("x-gaterouter-max-cost-per-request");
     raw.min_quality = header("x-gaterouter-min-quality");
+    raw.timeout_ms = header("x-gaterouter-timeout-ms");
+    raw.first_token_timeout_ms = header("x-gaterouter-first-token-timeout-ms");
     if (auto allow = header("x-gaterouter-allow")) raw.allow = split_list(*allow);
     if (auto deny = header("x-gaterouter-deny")) raw.deny = split_list(*deny);
 }
@@ -67,6 +71,15 @@ std::optional<openai::ApiError> read_string_list(const openai::JsonValue& v, con
     return std::nullopt;
 }
 
+// The member of `raw` that a numeric body field goes to; null for any other name.
+std::optional<std::string>* numeric_field(RawPreferences& raw, std::string_view key) {
+    if (openai::key_equals(key, "max_cost_per_request")) return &raw.max_cost_per_request;
+    if (openai::key_equals(key, "min_quality")) return &raw.min_quality;
+    if (openai::key_equals(key, "timeout_ms")) return &raw.timeout_ms;
+    if (openai::key_equals(key, "first_token_timeout_ms")) return &raw.first_token_timeout_ms;
+    return nullptr;
+}
+
 std::optional<openai::ApiError> read_body(const openai::JsonValue& extension, RawPreferences& raw) {
     std::optional<openai::ApiError> problem;
     openai::for_each_member(extension, [&](std::string_view key, const openai::JsonValue& v) {
@@ -76,14 +89,11 @@ std::optional<openai::ApiError> read_body(const openai::JsonValue& extension, Ra
                 problem = bad(name, "expected a policy name.");
             else
                 raw.optimize = openai::decode_string(v);
-        } else if (openai::key_equals(key, "max_cost_per_request") ||
-                   openai::key_equals(key, "min_quality")) {
+        } else if (std::optional<std::string>* number_field = numeric_field(raw, key)) {
             if (v.type != openai::JsonType::number) {
                 problem = bad(name, "expected a number.");
-            } else if (openai::key_equals(key, "min_quality")) {
-                raw.min_quality = std::string(v.raw);
             } else {
-                raw.max_cost_per_request = std::string(v.raw);
+                *number_field = std::string(v.raw);
             }
         } else if (openai::key_equals(key, "allow")) {
             problem = read_string_list(v, name, raw.allow);
@@ -92,7 +102,8 @@ std::optional<openai::ApiError> read_body(const openai::JsonValue& extension, Ra
         } else {
             problem = openai::invalid_request(
                 "Unknown parameter '" + name +
-                    "' (known: optimize, max_cost_per_request, min_quality, allow, deny).",
+                    "' (known: optimize, max_cost_per_request, min_quality, allow, deny, timeout_ms, "
+                    "first_token_timeout_ms).",
                 name, "unknown_parameter");
         }
         return !problem;
@@ -150,6 +161,18 @@ std::optional<openai::ApiError> resolve(const RawPreferences& raw, Source source
         if (!out.min_quality || *out.min_quality > 1)
             return bad(param(source, "min_quality"), "expected a number between 0 and 1.");
     }
+    const auto millis = [&](const std::optional<std::string>& text, const char* name,
+                            std::optional<std::chrono::milliseconds>& to) -> std::optional<openai::ApiError> {
+        if (!text) return std::nullopt;
+        const auto ms = number(*text);
+        if (!ms || *ms < 1 || *ms > 3'600'000)
+            return bad(param(source, name), "expected milliseconds from 1 to 3600000.");
+        to = std::chrono::milliseconds(static_cast<std::int64_t>(*ms));
+        return std::nullopt;
+    };
+    if (auto error = millis(raw.timeout_ms, "timeout_ms", out.timeout)) return error;
+    if (auto error = millis(raw.first_token_timeout_ms, "first_token_timeout_ms", out.first_token_timeout))
+        return error;
     if (raw.allow) {
         if (auto error = resolve_ids(*raw.allow, catalog, param(source, "allow"), out.allow)) return error;
         out.restricted = true;
@@ -195,6 +218,12 @@ void layer(Preferences& base, const Preferences& top) {
         base.restricted = true;
     }
     base.deny.insert(base.deny.end(), top.deny.begin(), top.deny.end());
+    const auto shorter = [](std::optional<std::chrono::milliseconds>& to,
+                            std::optional<std::chrono::milliseconds> t) {
+        if (t && (!to || *t < *to)) to = t;
+    };
+    shorter(base.timeout, top.timeout);
+    shorter(base.first_token_timeout, top.first_token_timeout);
 }
 
 std::optional<openai::ApiError> add_request_preferences(const http::Request& request,

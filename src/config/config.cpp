@@ -435,7 +435,9 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
     std::vector<ApiKeyConfig> out;
     UniqueNames names("key name");
     r.for_each_item(list, [&](const Located& at) {
-        if (!r.map(at, {"name", "sha256", "team", "expires", "allowed_models", "routing", "limits"})) return;
+        if (!r.map(at,
+                   {"name", "sha256", "team", "expires", "allowed_models", "routing", "limits", "timeouts"}))
+            return;
         ApiKeyConfig key;
         r.read(at["name"], key.name, Presence::required);
         r.read(at["team"], key.team);
@@ -454,6 +456,10 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
         }
         read_preferences(r, at["routing"], key.routing);
         read_limits(r, at["limits"], key.limits);
+        if (r.map(at["timeouts"], {"total_ms", "first_token_ms"})) {
+            if (Millis t{}; r.read(at["timeouts"]["total_ms"], t)) key.timeouts.total = t;
+            if (Millis t{}; r.read(at["timeouts"]["first_token_ms"], t)) key.timeouts.first_token = t;
+        }
         check_preferences(r, at["routing"], key.routing, policies, models);
         if (r.read(at["sha256"], key.sha256, Presence::required) && !is_sha256_hex(key.sha256)) {
             r.problem(at["sha256"], "expected 64 lower-case hex digits (printf '%s' \"$KEY\" | sha256sum)");

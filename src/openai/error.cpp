@@ -114,6 +114,12 @@ ApiError upstream_timeout(std::string_view model, std::string_view what) {
                 {}, "upstream_timeout");
 }
 
+ApiError request_timeout(std::int64_t limit_ms) {
+    return make(504, "api_error",
+                "The request did not finish within its time limit of " + std::to_string(limit_ms) + " ms.",
+                {}, "request_timeout");
+}
+
 ApiError upstream_bad_response(std::string_view model, std::string_view detail) {
     return make(502, "api_error",
                 "The provider serving '" + std::string(model) +

@@ -1,4 +1,4 @@
-// Rate limits on both sides: a key's own (requests and tokens per minute, requests at once), refused at once with
+// Rate limits and time limits. Rate limits on both sides: a key's own (requests and tokens per minute, requests at once), refused at once with
 // 429 and Retry-After, with OpenAI's x-ratelimit-* headers on every response; and a provider's, which the gateway
 // keeps under by routing around a saturated deployment instead of sending what would be refused.
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { chat, gatewayConfig, hello, sha256, startGateway, startSim, test } from
 const RPM_KEY = 'sk-limits-rpm-0123456789';
 const BUSY_KEY = 'sk-limits-busy-0123456789';
 const PLAIN_KEY = 'sk-limits-plain-0123456789';
+const TIMED_KEY = 'sk-limits-timed-0123456789';
 
 let sim;
 let gw;
@@ -23,6 +24,7 @@ before(async () => {
   - { name: rpm, sha256: "${sha256(RPM_KEY)}", limits: { rpm: 5, tpm: 100000 } }
   - { name: busy, sha256: "${sha256(BUSY_KEY)}", limits: { max_in_flight: 2 } }
   - { name: plain, sha256: "${sha256(PLAIN_KEY)}" }
+  - { name: timed, sha256: "${sha256(TIMED_KEY)}", timeouts: { first_token_ms: 300 } }
 `);
 });
 after(async () => {
@@ -88,5 +90,44 @@ test('a provider limit of N requests per minute is never exceeded upstream: the 
     assert.equal(models.filter((m) => m === 'lim-spare').length, 20, 'the rest went to the fallback');
   } finally {
     await sim.setModel('lim-main', { rpm_limit: 0 });
+  }
+});
+
+test('a request\'s own time limit (gaterouter.timeout_ms or x-gaterouter-timeout-ms) ends it with 504 request_timeout', async () => {
+  await sim.setModel('lim-slow', { latency_ms: 1500 });
+  try {
+    const started = Date.now();
+    const res = await chat(gw, { ...hello('lim-slow'), gaterouter: { timeout_ms: 300 } }, { key: PLAIN_KEY });
+    assert.equal(res.status, 504);
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 1200, `answered after ${elapsed} ms, not after the model's 1500 ms`);
+    await res.text();
+
+    const viaHeader = await chat(gw, hello('lim-slow'), { key: PLAIN_KEY, headers: { 'x-gaterouter-timeout-ms': '300' } });
+    assert.equal(viaHeader.status, 504);
+    await viaHeader.text();
+
+    const bad = await chat(gw, { ...hello('lim-slow'), gaterouter: { timeout_ms: 0 } }, { key: PLAIN_KEY });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.param, 'gaterouter.timeout_ms');
+  } finally {
+    await sim.setModel('lim-slow', { latency_ms: 0 });
+  }
+});
+
+test('a first-token limit applies to streams, and a key\'s configured limits apply to all its requests', async () => {
+  await sim.setModel('lim-slow', { ttft_ms: 1500 });
+  try {
+    const started = Date.now();
+    const res = await chat(gw, { ...hello('lim-slow'), stream: true }, { key: PLAIN_KEY, headers: { 'x-gaterouter-first-token-timeout-ms': '300' } });
+    assert.equal(res.status, 504);
+    await res.text();
+    assert.ok(Date.now() - started < 1200);
+
+    const keyed = await chat(gw, { ...hello('lim-slow'), stream: true }, { key: TIMED_KEY });
+    assert.equal(keyed.status, 504, 'the key has first_token_ms: 300 in the config');
+    await keyed.text();
+  } finally {
+    await sim.setModel('lim-slow', { ttft_ms: 0 });
   }
 });

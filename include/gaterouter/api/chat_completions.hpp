@@ -49,9 +49,11 @@ class ChatCompletionsHandler {
                                                        const openai::ChatRequest& chat,
                                                        const RouteDecision& decision) const;
     std::optional<std::chrono::steady_clock::duration> time_to_recovery(const RouteDecision& decision) const;
+    // `timeouts`: the upstream section's, shortened by the request's own limits.
     awaitable<Attempt> try_candidate(RequestScope& scope, RequestAccount& account,
                                      const openai::ChatRequest& chat, std::string& body,
-                                     const route::Candidate& candidate, route::DeploymentState& health) const;
+                                     const route::Candidate& candidate, route::DeploymentState& health,
+                                     upstream::Timeouts timeouts) const;
     // Both return the error when the answer failed; nothing reached the client unless its headers were sent.
     awaitable<std::optional<openai::ApiError>> relay_whole(RequestScope& scope, RequestAccount& account,
                                                            upstream::Response& response,

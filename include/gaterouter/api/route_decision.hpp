@@ -3,6 +3,7 @@
 // ordered candidates to try. Shared by the chat endpoint (which then executes the plan) and the explain
 // endpoint (which returns it).
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@ struct RouteDecision {
     const route::Policy* policy = nullptr;    // the policy that ranked the candidates (routed by preference)
     catalog::Needs needs;
     std::uint32_t expected_output_tokens = 0;
+    // The request's time limits (its key's and its own, the shorter of each): all attempts together, and the
+    // first token of each. Absent: only the upstream section's per-attempt limits.
+    std::optional<std::chrono::milliseconds> timeout;
+    std::optional<std::chrono::milliseconds> first_token_timeout;
     std::vector<route::Candidate> candidates;  // best first; unavailable ones (open breaker) at the end
     std::vector<route::Exclusion> excluded;    // filled only when explaining
 };

@@ -6,6 +6,7 @@
 // policy and tighten limits, never loosen them: allow lists intersect, deny lists add up, the higher
 // min_quality and the lower max_cost_per_request win.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -27,6 +28,10 @@ struct Preferences {
     std::vector<const catalog::Model*> allow;  // empty: the whole pool
     std::vector<const catalog::Model*> deny;
     bool restricted = false;  // an allow list was given (even if the intersection left it empty)
+    // Not routing, but asked for the same way (gaterouter.timeout_ms, x-gaterouter-timeout-ms, ...); the
+    // shorter of two layers wins.
+    std::optional<std::chrono::milliseconds> timeout;
+    std::optional<std::chrono::milliseconds> first_token_timeout;
 };
 
 // Resolves preferences from the config (which has validated the names already).

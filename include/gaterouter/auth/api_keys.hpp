@@ -26,6 +26,7 @@ struct ApiKey {
     std::optional<std::int64_t> revoked_unix_ms;  // refused from then on
     std::vector<std::string> allowed_models;      // empty: every model
     config::RoutePreferences routing;             // this key's routing preferences
+    config::TimeoutsConfig timeouts;              // this key\'s request time limits
 
     bool allows(std::string_view model) const;
 };

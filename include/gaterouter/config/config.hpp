@@ -70,6 +70,13 @@ struct LimitsConfig {
     bool any() const { return rpm || tpm || max_in_flight; }
 };
 
+// Time limits for a whole request (every attempt included) and for its first token; absent: the upstream
+// section's per-attempt limits only.
+struct TimeoutsConfig {
+    std::optional<std::chrono::milliseconds> total;
+    std::optional<std::chrono::milliseconds> first_token;
+};
+
 struct ModelConfig {
     std::string id;  // public id the client names
     std::string provider;
@@ -107,6 +114,7 @@ struct ApiKeyConfig {
     std::vector<std::string> allowed_models;      // empty: every model
     RoutePreferences routing;
     LimitsConfig limits;
+    TimeoutsConfig timeouts;
 };
 
 // The spend ledger: an SQLite file (WAL) with keys, budgets and one row per request.

@@ -40,6 +40,7 @@ ApiError headers_too_large();
 ApiError malformed_http();
 ApiError upstream_unreachable(std::string_view model, std::string_view detail);   // 502
 ApiError upstream_timeout(std::string_view model, std::string_view what);         // 504
+ApiError request_timeout(std::int64_t limit_ms);                                  // 504: its own limit
 ApiError upstream_bad_response(std::string_view model, std::string_view detail);  // 502
 ApiError model_unavailable(std::string_view model);                               // 503
                                                                                   // 503

@@ -11,17 +11,6 @@
 namespace gaterouter::api::admin {
 namespace {
 
-openai::ApiError make_error(unsigned status, std::string type, std::string message, std::string param,
-                            std::string code) {
-    openai::ApiError e;
-    e.status = status;
-    e.type = std::move(type);
-    e.message = std::move(message);
-    e.param = std::move(param);
-    e.code = std::move(code);
-    return e;
-}
-
 constexpr int kMaxUtcOffsetMinutes = 14 * 60;
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
@@ -82,22 +71,24 @@ nlohmann::json time_or_null(std::int64_t unix_ms, bool present, int utc_offset_m
 }  // namespace
 
 void bad_field(std::string param, std::string message) {
-    throw AdminFailure(make_error(400, "invalid_request_error", std::move(message), std::move(param), {}));
+    throw AdminFailure(openai::invalid_request(std::move(message), std::move(param)));
 }
 
 void not_found(std::string message, std::string code) {
-    throw AdminFailure(make_error(404, "invalid_request_error", std::move(message), {}, std::move(code)));
+    throw AdminFailure(
+        openai::ApiError{404, "invalid_request_error", std::move(message), {}, std::move(code)});
 }
 
 void conflict(std::string message, std::string code) {
-    throw AdminFailure(make_error(409, "invalid_request_error", std::move(message), {}, std::move(code)));
+    throw AdminFailure(
+        openai::ApiError{409, "invalid_request_error", std::move(message), {}, std::move(code)});
 }
 
 nlohmann::json parse_object(std::string_view body) {
     nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-        throw AdminFailure(make_error(400, "invalid_request_error", "The request body must be a JSON object.",
-                                      {}, "invalid_json"));
+        throw AdminFailure(
+            openai::invalid_request("The request body must be a JSON object.", {}, "invalid_json"));
     }
     return j;
 }

@@ -85,14 +85,7 @@ Reply json_reply(http::Status status, const nlohmann::json& body) {
 
 Ledger& ledger_of(const Context& c) {
     if (!c.services.ledger) {
-        openai::ApiError e;
-        e.status = 503;
-        e.type = "api_error";
-        e.message =
-            "Keys, budgets and spend need the ledger, and this gateway runs without one: set ledger.path in "
-            "its configuration.";
-        e.code = "ledger_not_configured";
-        throw AdminFailure(std::move(e));
+        throw AdminFailure(openai::ledger_not_configured("Keys, budgets and spend"));
     }
     return *c.services.ledger;
 }

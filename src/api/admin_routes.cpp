@@ -30,15 +30,6 @@ struct AdminRoute {
     Action action;
 };
 
-openai::ApiError admin_unauthorized() {
-    openai::ApiError e;
-    e.status = 401;
-    e.type = "invalid_request_error";
-    e.message = "The admin API needs the admin token: 'Authorization: Bearer <token>'.";
-    e.code = "invalid_admin_token";
-    return e;
-}
-
 bool token_ok(const AdminRoute& route, const http::Request& request) {
     const auto it = request.find(http::bhttp::field::authorization);
     if (it == request.end() || !route.token_set) return false;
@@ -55,7 +46,7 @@ struct Outcome {
 };
 
 Outcome run(const AdminRoute& route, const http::Request& request) {
-    if (!token_ok(route, request)) return {{}, admin_unauthorized()};
+    if (!token_ok(route, request)) return {{}, openai::invalid_admin_token()};
     try {
         const std::string_view path = http::path_of(request.target());
         const std::string rest =

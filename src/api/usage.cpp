@@ -60,15 +60,6 @@ void sum_spend(const Ledger& ledger, const std::string& key_name, std::int64_t n
     }
 }
 
-openai::ApiError no_ledger() {
-    openai::ApiError e;
-    e.status = 503;
-    e.type = "api_error";
-    e.message = "Usage is not recorded: this gateway runs without a ledger.";
-    e.code = "ledger_not_configured";
-    return e;
-}
-
 }  // namespace
 
 awaitable<void> key_usage(const Services& services, http::Request& request, http::ResponseWriter& out) {
@@ -85,7 +76,7 @@ awaitable<void> key_usage(const Services& services, http::Request& request, http
         co_return;
     }
     if (!services.ledger) {
-        openai::ApiError unavailable = no_ledger();
+        openai::ApiError unavailable = openai::ledger_not_configured("Usage reports");
         co_await scope.fail(std::move(unavailable));
         co_return;
     }

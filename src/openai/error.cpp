@@ -60,6 +60,20 @@ ApiError model_not_allowed(std::string_view model) {
                 "model", "model_not_allowed");
 }
 
+ApiError ledger_not_configured(std::string_view what) {
+    return make(503, "api_error",
+                std::string(what) +
+                    " need the ledger, and this gateway runs without one: set ledger.path in its "
+                    "configuration.",
+                {}, "ledger_not_configured");
+}
+
+ApiError invalid_admin_token() {
+    return make(401, "invalid_request_error",
+                "The admin API needs the admin token: 'Authorization: Bearer <token>'.", {},
+                "invalid_admin_token");
+}
+
 ApiError rate_limited(std::string message) {
     return make(429, "requests", std::move(message), {}, "rate_limit_exceeded");
 }

@@ -30,8 +30,12 @@ ApiError api_key_revoked();
 ApiError api_key_expired();
 ApiError model_not_allowed(std::string_view model);  // 403: the key may not use it
 ApiError budget_exceeded(std::string message);
-ApiError rate_limited(std::string message);  // 429 rate_limit_exceeded: a key's own limits       // 429
-                                             // budget_exceeded: the message names the budget
+ApiError rate_limited(std::string message);
+// 503: what the caller asked for needs the ledger (keys, budgets, usage, spend), and the gateway runs without
+// one.
+ApiError ledger_not_configured(std::string_view what);
+ApiError invalid_admin_token();  // 401 on the admin listener  // 429 rate_limit_exceeded: a key's own limits
+                                 // // 429 budget_exceeded: the message names the budget
 ApiError model_not_found(std::string_view model);
 ApiError route_not_found(std::string_view method, std::string_view path);
 ApiError method_not_allowed(std::string_view method, std::string_view path);

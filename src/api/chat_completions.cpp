@@ -80,6 +80,10 @@ openai::ApiError upstream_failure(upstream::Failure failure, std::string_view mo
     return openai::upstream_unreachable(model, upstream::describe(failure));
 }
 
+namespace {
+
+// Reads a chat request from the client's body; a `gaterouter` extension object is taken out of the body
+// (it must not reach a vendor) and kept in `chat.extension`, which views `extension`.
 std::optional<openai::ApiError> read_chat_request(http::Request& request, openai::ChatRequest& chat,
                                                   std::string& extension) {
     if (auto bad = openai::parse_chat_request(request.body(), chat)) return bad;
@@ -94,20 +98,23 @@ std::optional<openai::ApiError> read_chat_request(http::Request& request, openai
     return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<openai::ApiError> take_chat_request(http::Request& request, const Services& services,
+                                                  ChatIntake& intake) {
+    if (auto denied = check_api_key(request, services, intake.keys, &intake.key)) return denied;
+    return read_chat_request(request, intake.chat, intake.extension);
+}
+
 awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http::ResponseWriter& out) const {
     RequestScope scope(request, out, *services_.access_log, services_.metrics.get());
-    std::shared_ptr<const auth::ApiKeySet> keys;  // holds the key set the caller's key belongs to
-    const auth::ApiKey* key = nullptr;
-    if (auto denied = check_api_key(request, services_, keys, &key)) {
-        co_await scope.fail(*denied);
+    ChatIntake intake;
+    if (auto refused = take_chat_request(request, services_, intake)) {
+        co_await scope.fail(std::move(*refused));
         co_return;
     }
-    openai::ChatRequest chat;
-    std::string extension;
-    if (auto bad = read_chat_request(request, chat, extension)) {
-        co_await scope.fail(*bad);
-        co_return;
-    }
+    const auth::ApiKey* key = intake.key;
+    const openai::ChatRequest& chat = intake.chat;
     scope.set_model(chat.model);
     RouteDecision decision;
     std::optional<openai::ApiError> refused = decide_route(services_, request, chat, key, false, decision);

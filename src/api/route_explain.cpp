@@ -45,21 +45,15 @@ nlohmann::json candidate_json(const Services& services, const route::Candidate& 
 
 awaitable<void> explain_route(const Services& services, http::Request& request, http::ResponseWriter& out) {
     RequestScope scope(request, out, *services.access_log);
-    const auth::ApiKey* key = nullptr;
-    std::shared_ptr<const auth::ApiKeySet> keys;
-    if (auto denied = check_api_key(request, services, keys, &key)) {
-        co_await scope.fail(*denied);
+    ChatIntake intake;
+    if (auto refused = take_chat_request(request, services, intake)) {
+        co_await scope.fail(std::move(*refused));
         co_return;
     }
-    openai::ChatRequest chat;
-    std::string extension;
-    if (auto bad = read_chat_request(request, chat, extension)) {
-        co_await scope.fail(*bad);
-        co_return;
-    }
+    const openai::ChatRequest& chat = intake.chat;
     scope.set_model(chat.model);
     RouteDecision d;
-    if (auto refused = decide_route(services, request, chat, key, true, d)) {
+    if (auto refused = decide_route(services, request, chat, intake.key, true, d)) {
         co_await scope.fail(std::move(*refused));
         co_return;
     }

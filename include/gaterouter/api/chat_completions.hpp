@@ -81,10 +81,18 @@ std::optional<openai::ApiError> check_api_key(const http::Request& request, cons
                                               std::shared_ptr<const auth::ApiKeySet>& keys,
                                               const auth::ApiKey** key = nullptr);
 
-// Reads a chat request from the client's body; a `gaterouter` extension object is taken out of the body
-// (it must not reach a vendor) and kept in `chat.extension`, which views `extension`.
-std::optional<openai::ApiError> read_chat_request(http::Request& request, openai::ChatRequest& chat,
-                                                  std::string& extension);
+// What every chat-shaped endpoint (completions, explain) starts with: the caller's key, then the request read
+// from the body. Stays where it is made: `chat` views the body and `extension`.
+struct ChatIntake {
+    std::shared_ptr<const auth::ApiKeySet> keys;  // the key set in force, which owns `key`
+    const auth::ApiKey* key = nullptr;            // null for an open gateway
+    openai::ChatRequest chat;
+    std::string extension;
+};
+
+// Authenticates and reads the request into `intake`; the error to answer with when either fails.
+std::optional<openai::ApiError> take_chat_request(http::Request& request, const Services& services,
+                                                  ChatIntake& intake);
 
 // Reads an upstream's error response: the error the client gets for it.
 awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::Response& response,

@@ -72,10 +72,21 @@ std::string KeyLimiter::reset_text(const route::TokenBucket& bucket) {
     return duration_text(ceil_ms(bucket.time_until(bucket.capacity())));
 }
 
-KeyLimits::KeyLimits(const config::Config& config, const route::Clock& clock) {
+KeyLimits::KeyLimits(const config::Config& config, const route::Clock& clock) : admission_(config.admission) {
     for (const auto& k : config.api_keys) {
         if (k.limits.any()) by_name_.emplace(k.name, std::make_unique<KeyLimiter>(k.limits, clock));
+        queues_.emplace(k.name, k.queue);
     }
+}
+
+KeyQueuePolicy KeyLimits::queue_policy(std::string_view key_name) const {
+    KeyQueuePolicy policy{std::string(key_name), 1, admission_.key_max_depth, admission_.max_wait};
+    const auto it = queues_.find(policy.flow);
+    if (it == queues_.end()) return policy;
+    policy.share = it->second.share.value_or(policy.share);
+    policy.max_depth = it->second.max_depth.value_or(admission_.key_max_depth);
+    policy.max_wait = it->second.max_wait.value_or(policy.max_wait);
+    return policy;
 }
 
 KeyLimiter* KeyLimits::find(std::string_view key_name) const {

@@ -141,28 +141,34 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         }
     }
     const KeyAdmission admission(limiter, admitted_tokens, scope);
+    const std::string_view key_name = key != nullptr ? std::string_view(key->name) : std::string_view();
     RequestAccount account(services_, scope, key);
     std::optional<openai::ApiError> last_error =
         co_await account.reserve(decision, classify::task_name(decision.classification.task));
-    if (!last_error) last_error = co_await execute(scope, account, request, chat, decision);
+    if (!last_error) last_error = co_await execute(scope, account, request, chat, decision, key_name);
     if (!last_error) co_return;
     co_await account.settle(last_error->status);
     co_await scope.fail(std::move(*last_error));
 }
 
 // Tries the plan's candidates in order: a retryable failure before anything reached the client moves on to
-// the next one, invisibly to the client. Candidates that cannot take a request now (open breaker,
-// Retry-After) are passed over; when that leaves nothing at all, the request waits a bounded time for the
-// first of them to take probes again. Returns the error to answer with, or nothing once the client has its
-// answer.
+// the next one, invisibly to the client. Candidates that cannot take a request now are passed over. When that
+// leaves nothing at all, the request waits: in the admission queue when candidates are saturated (a place
+// is handed to it when a request ends on one of them), else a bounded time for the first open breaker to take
+// probes again. Returns the error to answer with, or nothing once the client has its answer.
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
     RequestScope& scope, RequestAccount& account, http::Request& request, const openai::ChatRequest& chat,
-    const RouteDecision& decision) const {
+    const RouteDecision& decision, std::string_view key_name) const {
     std::optional<openai::ApiError> last_error;
     std::size_t attempts = 0;
-    bool waited = false;
+    bool waited_for_recovery = false;
+    QueuePlace queued(services_);
+    CapacitySlot handed;  // a place the admission queue handed over
     const auto started = std::chrono::steady_clock::now();
     for (;;) {
+        bool saturated = false;
+        bool refills =
+            false;  // a saturated candidate waits for time (rate buckets), not for a request to end
         for (std::size_t i = 0; i < decision.candidates.size() && attempts < services_.max_attempts; ++i) {
             const route::Candidate& candidate = decision.candidates[i];
             route::DeploymentState& health = services_.deployments->of(*candidate.model);
@@ -170,10 +176,16 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
                 if (!last_error) last_error = std::move(refused);
                 continue;
             }
-            if (!health.available() || !health.breaker.allow() || !health.take_capacity()) {
+            CapacitySlot slot = take_place(health, candidate.model->index, handed);
+            if (!slot) {
+                if (health.saturated()) {
+                    saturated = true;
+                    refills = refills || !health.rate_ready();
+                }
                 if (!last_error) last_error = openai::model_unavailable(candidate.model->id);
                 continue;
             }
+            queued.leave(true);
             if (attempts == 0) {
                 services_.retry_budget->on_request();
             } else if (!services_.retry_budget->try_spend()) {
@@ -194,18 +206,86 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
             const bool last_try = attempts == services_.max_attempts || i + 1 == decision.candidates.size();
             std::string copy;
             std::string& body = last_try ? request.body() : (copy = request.body());
-            Attempt attempt = co_await try_candidate(scope, account, chat, body, candidate, health, timeouts);
+            Attempt attempt = co_await try_candidate(scope, account, chat, body, candidate, health,
+                                                     std::move(slot), timeouts);
             if (attempt.done) co_return std::nullopt;
             last_error = std::move(attempt.error);
         }
-        if (attempts > 0 || waited) co_return last_error;
-        waited = true;
+        handed.release();  // not used after all: the next waiter may
+        if (attempts > 0) co_return last_error;
+        if (saturated) {
+            if (queued.models.empty()) {
+                queued.policy = services_.key_limits->queue_policy(key_name);
+                if (decision.timeout) {
+                    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        *decision.timeout - (std::chrono::steady_clock::now() - started));
+                    queued.policy.max_wait =
+                        std::max(std::min(queued.policy.max_wait, left), std::chrono::milliseconds(0));
+                }
+                for (const route::Candidate& c : decision.candidates) queued.models.push_back(c.model->index);
+            }
+            std::uint32_t granted = 0;
+            const admit::WaitOutcome outcome = co_await services_.admission->wait(
+                queued.policy, queued.models, queued.ticket, refills, granted);
+            if (outcome == admit::WaitOutcome::handed_over) {
+                handed = CapacitySlot(services_.deployments->of(*services_.catalog->models()[granted]),
+                                      granted, services_.admission.get());
+            }
+            if (!admit::refused(outcome)) continue;
+            scope.set_retry_after(std::chrono::seconds(1));
+            co_return queue_refusal(outcome, queued.policy);
+        }
+        if (waited_for_recovery) co_return last_error;
+        waited_for_recovery = true;
         const auto wait = time_to_recovery(decision);
         if (!wait) co_return last_error;
         const auto executor = co_await net::this_coro::executor;
         net::steady_timer timer(executor, *wait);
         error_code ec;
         co_await timer.async_wait(with_ec(ec));
+    }
+}
+
+void ChatCompletionsHandler::QueuePlace::leave(bool served) {
+    const auto late = services_.admission->leave(policy, ticket, served);
+    if (!late) return;
+    const catalog::Model& model = *services_.catalog->models()[*late];
+    CapacitySlot(services_.deployments->of(model), *late, services_.admission.get()).release();
+}
+
+// A place on the deployment for the next attempt: the one the admission queue handed over, or one taken now;
+// empty when the deployment cannot take the request (breaker, Retry-After pause, limits).
+CapacitySlot ChatCompletionsHandler::take_place(route::DeploymentState& health, std::uint32_t model,
+                                                CapacitySlot& handed) const {
+    if (handed.holds(model)) {
+        if (health.breaker.allow() && health.take_rate()) return std::move(handed);
+        return {};
+    }
+    if (!health.available() || !health.breaker.allow() || !health.take_capacity()) return {};
+    return CapacitySlot(health, model, services_.admission.get());
+}
+
+openai::ApiError ChatCompletionsHandler::queue_refusal(admit::WaitOutcome outcome,
+                                                       const admit::KeyQueuePolicy& policy) {
+    const std::string wait = std::to_string(policy.max_wait.count()) + " ms";
+    switch (outcome) {
+        case admit::WaitOutcome::key_full:
+            return openai::rate_limited(
+                "Every model that can serve this request is at capacity, and this key "
+                "already has its maximum of " +
+                std::to_string(policy.max_depth) + " requests waiting for one. Retry shortly.");
+        case admit::WaitOutcome::gateway_full:
+            return openai::gateway_overloaded(
+                "The gateway is at capacity and its queue of waiting requests is full. Retry shortly.");
+        case admit::WaitOutcome::would_wait_too_long:
+            return openai::gateway_overloaded(
+                "Every model that can serve this request is at capacity, and the "
+                "requests waiting ahead of it would not be served within " +
+                wait + ". Retry shortly.");
+        default:
+            return openai::gateway_overloaded(
+                "Every model that can serve this request stayed at capacity for " + wait +
+                ", the longest it may wait. Retry shortly.");
     }
 }
 
@@ -223,14 +303,8 @@ std::optional<std::chrono::steady_clock::duration> ChatCompletionsHandler::time_
     return std::max(*first - now, route::Clock::duration::zero());
 }
 
-ChatCompletionsHandler::InFlight::InFlight(route::DeploymentState& health)
-    : health_(health), start_(std::chrono::steady_clock::now()) {
-    health_.in_flight.fetch_add(1, std::memory_order_relaxed);
-}
-
-ChatCompletionsHandler::InFlight::~InFlight() {
-    health_.in_flight.fetch_sub(1, std::memory_order_relaxed);
-}
+ChatCompletionsHandler::InFlight::InFlight(route::DeploymentState& health, CapacitySlot slot)
+    : health_(health), slot_(std::move(slot)), start_(std::chrono::steady_clock::now()) {}
 
 ChatCompletionsHandler::Attempt ChatCompletionsHandler::InFlight::failed(openai::ApiError error) {
     health_.record_failure();
@@ -266,13 +340,14 @@ void hold_for_retry_after(const upstream::Response& response, route::DeploymentS
 
 awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(
     RequestScope& scope, RequestAccount& account, const openai::ChatRequest& chat, std::string& body,
-    const route::Candidate& candidate, route::DeploymentState& health, upstream::Timeouts timeouts) const {
+    const route::Candidate& candidate, route::DeploymentState& health, CapacitySlot slot,
+    upstream::Timeouts timeouts) const {
     const catalog::Model& model = *candidate.model;
     const providers::ProviderRuntime& provider = services_.providers->of(*model.provider);
     http::Request upstream_request = provider.chat->build_request(chat, body, model);
     upstream_request.set("x-request-id", scope.id());
 
-    InFlight in_flight(health);
+    InFlight in_flight(health, std::move(slot));
     upstream::Response response;
     const upstream::Failure failure =
         co_await scope.upstream(client_.send(provider.origin, upstream_request, timeouts, response));

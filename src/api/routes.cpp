@@ -52,6 +52,44 @@ awaitable<void> healthz(const Services& services, http::Request& request, http::
     co_await scope.send_json(http::Status::ok, R"({"status":"ok"})");
 }
 
+// The admission queue: how many wait, how long they waited, and how their waits ended.
+void admission_metrics(const admit::AdmissionQueue& queue, std::string& out) {
+    out.append(
+        fmt::format("# HELP gaterouter_admission_waiting Requests waiting for capacity.\n"
+                    "# TYPE gaterouter_admission_waiting gauge\ngaterouter_admission_waiting {}\n",
+                    queue.depth()));
+    out.append(
+        "# HELP gaterouter_admission_queue_depth Requests waiting for capacity, by key.\n"
+        "# TYPE gaterouter_admission_queue_depth gauge\n");
+    queue.for_each_depth([&out](std::string_view key, std::size_t depth) {
+        out.append(fmt::format("gaterouter_admission_queue_depth{{key=\"{}\"}} {}\n", key, depth));
+    });
+    out.append(
+        "# HELP gaterouter_admission_outcomes_total Waits in the admission queue by how they ended: "
+        "admitted, or refused and why.\n# TYPE gaterouter_admission_outcomes_total counter\n");
+    for (const auto outcome :
+         {admit::WaitOutcome::handed_over, admit::WaitOutcome::key_full, admit::WaitOutcome::gateway_full,
+          admit::WaitOutcome::would_wait_too_long, admit::WaitOutcome::timed_out}) {
+        out.append(fmt::format("gaterouter_admission_outcomes_total{{outcome=\"{}\"}} {}\n",
+                               admit::outcome_name(outcome), queue.outcomes(outcome)));
+    }
+    out.append(
+        "# HELP gaterouter_admission_wait_ms How long requests waited in the admission queue, by key.\n"
+        "# TYPE gaterouter_admission_wait_ms histogram\n");
+    for (const auto& [key, h] : queue.wait_histograms()) {
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i < admit::AdmissionQueue::kWaitBucketsMs.size(); ++i) {
+            cumulative += h.counts[i];
+            out.append(fmt::format("gaterouter_admission_wait_ms_bucket{{key=\"{}\",le=\"{}\"}} {}\n", key,
+                                   admit::AdmissionQueue::kWaitBucketsMs[i], cumulative));
+        }
+        out.append(
+            fmt::format("gaterouter_admission_wait_ms_bucket{{key=\"{}\",le=\"+Inf\"}} {}\n", key, h.total));
+        out.append(fmt::format("gaterouter_admission_wait_ms_sum{{key=\"{}\"}} {}\n", key, h.sum_ms));
+        out.append(fmt::format("gaterouter_admission_wait_ms_count{{key=\"{}\"}} {}\n", key, h.total));
+    }
+}
+
 // Prometheus text format: the per-request series, then the live state of every deployment.
 std::string metrics_text(const Services& services) {
     std::string out;
@@ -121,10 +159,23 @@ std::string metrics_text(const Services& services) {
         }
     });
     family("gaterouter_deployment_available", "gauge",
-           "1 when the scheduler may plan with a deployment (breaker not open, no Retry-After pause).");
+           "1 when the scheduler may plan with a deployment (breaker not open, no Retry-After pause, not "
+           "saturated).");
     each([&](const catalog::Model& m, const route::DeploymentState& s) {
         sample("gaterouter_deployment_available", m, "", s.available() ? 1.0 : 0.0);
     });
+    family("gaterouter_deployment_bucket_level", "gauge",
+           "What is left in a deployment's rate buckets (requests or tokens per minute), for those with "
+           "limits.");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        if (s.requests_per_minute)
+            sample("gaterouter_deployment_bucket_level", m, ",bucket=\"requests\"",
+                   s.requests_per_minute->available());
+        if (s.tokens_per_minute)
+            sample("gaterouter_deployment_bucket_level", m, ",bucket=\"tokens\"",
+                   s.tokens_per_minute->available());
+    });
+    if (services.admission) admission_metrics(*services.admission, out);
     return out;
 }
 

@@ -416,6 +416,14 @@ void check_fallbacks(Reader& r, const std::vector<ModelEntry>& models, const std
     }
 }
 
+void read_admission(Reader& r, const Located& at, AdmissionConfig& out) {
+    if (!r.map(at, {"max_depth", "key_max_depth", "max_wait_ms", "poll_ms"})) return;
+    r.read(at["max_depth"], out.max_depth, 0, 1'000'000);
+    r.read(at["key_max_depth"], out.key_max_depth, 0, 1'000'000);
+    r.read(at["max_wait_ms"], out.max_wait);
+    r.read(at["poll_ms"], out.poll);
+}
+
 // ---- api_keys ----
 
 bool is_sha256_hex(std::string_view text) {
@@ -435,8 +443,8 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
     std::vector<ApiKeyConfig> out;
     UniqueNames names("key name");
     r.for_each_item(list, [&](const Located& at) {
-        if (!r.map(at,
-                   {"name", "sha256", "team", "expires", "allowed_models", "routing", "limits", "timeouts"}))
+        if (!r.map(at, {"name", "sha256", "team", "expires", "allowed_models", "routing", "limits", "timeouts",
+                        "queue"}))
             return;
         ApiKeyConfig key;
         r.read(at["name"], key.name, Presence::required);
@@ -459,6 +467,12 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
         if (r.map(at["timeouts"], {"total_ms", "first_token_ms"})) {
             if (Millis t{}; r.read(at["timeouts"]["total_ms"], t)) key.timeouts.total = t;
             if (Millis t{}; r.read(at["timeouts"]["first_token_ms"], t)) key.timeouts.first_token = t;
+        }
+        if (r.map(at["queue"], {"share", "max_depth", "max_wait_ms"})) {
+            const Located q = at["queue"];
+            if (std::uint32_t n = 0; r.read(q["share"], n, 1, 1'000)) key.queue.share = n;
+            if (std::uint32_t n = 0; r.read(q["max_depth"], n, 0, 1'000'000)) key.queue.max_depth = n;
+            if (Millis t{}; r.read(q["max_wait_ms"], t)) key.queue.max_wait = t;
         }
         check_preferences(r, at["routing"], key.routing, policies, models);
         if (r.read(at["sha256"], key.sha256, Presence::required) && !is_sha256_hex(key.sha256)) {
@@ -674,14 +688,15 @@ void read_config(Reader& r, const Located& root, const std::filesystem::path& ba
         r.problem(root, "the file is empty: it needs at least providers and models");
         return;
     }
-    if (!r.map(root, {"server", "upstream", "log", "routing", "providers", "models", "api_keys", "catalog",
-                      "ledger", "budgets", "admin", "alerts"})) {
+    if (!r.map(root, {"server", "upstream", "log", "routing", "admission", "providers", "models", "api_keys",
+                      "catalog", "ledger", "budgets", "admin", "alerts"})) {
         return;
     }
     read_server(r, root["server"], config.server);
     read_upstream(r, root["upstream"], config.upstream);
     read_log(r, root["log"], config.log);
     read_routing(r, root["routing"], base_dir, config.routing);
+    read_admission(r, root["admission"], config.admission);
 
     config.providers = read_providers(r, root["providers"]);
     if (has_no_items(root["providers"])) r.problem(root["providers"], "no providers: declare at least one");

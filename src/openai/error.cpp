@@ -78,6 +78,10 @@ ApiError rate_limited(std::string message) {
     return make(429, "requests", std::move(message), {}, "rate_limit_exceeded");
 }
 
+ApiError gateway_overloaded(std::string message) {
+    return make(503, "api_error", std::move(message), {}, "gateway_overloaded");
+}
+
 ApiError budget_exceeded(std::string message) {
     return make(429, "insufficient_quota", std::move(message), {}, "budget_exceeded");
 }

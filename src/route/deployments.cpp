@@ -53,14 +53,31 @@ DeploymentState::DeploymentState(const BreakerPolicy& policy, const Clock& clock
 
 bool DeploymentState::available() const {
     if (clock.now().time_since_epoch().count() < hold_until_.load(std::memory_order_relaxed)) return false;
-    if (max_in_flight != 0 && in_flight.load(std::memory_order_relaxed) >= max_in_flight) return false;
+    return !saturated() && breaker.state() != CircuitBreaker::State::open;
+}
+
+bool DeploymentState::saturated() const {
+    if (max_in_flight != 0 && in_flight.load(std::memory_order_relaxed) >= max_in_flight) return true;
+    return !rate_ready();
+}
+
+bool DeploymentState::rate_ready() const {
     if (requests_per_minute && requests_per_minute->available() < 1.0) return false;
-    if (tokens_per_minute && tokens_per_minute->available() <= 0.0) return false;
-    return breaker.state() != CircuitBreaker::State::open;
+    return !tokens_per_minute || tokens_per_minute->available() > 0.0;
 }
 
 bool DeploymentState::take_capacity() {
-    if (max_in_flight != 0 && in_flight.load(std::memory_order_relaxed) >= max_in_flight) return false;
+    std::int64_t current = in_flight.load(std::memory_order_relaxed);
+    do {
+        if (max_in_flight != 0 && current >= max_in_flight) return false;
+    } while (!in_flight.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+    if (take_rate()) return true;
+    release();
+    return false;
+}
+
+bool DeploymentState::take_rate() {
+    if (tokens_per_minute && tokens_per_minute->available() <= 0.0) return false;
     return !requests_per_minute || requests_per_minute->try_take(1.0);
 }
 

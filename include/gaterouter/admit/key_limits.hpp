@@ -16,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "gaterouter/admit/admission_queue.hpp"
 #include "gaterouter/config/config.hpp"
 #include "gaterouter/route/clock.hpp"
 #include "gaterouter/route/token_bucket.hpp"
@@ -66,14 +67,19 @@ class KeyLimiter {
     std::atomic<std::uint32_t> in_flight_{0};
 };
 
-// The limiters of every key that has limits, by key name; built once, read without a lock.
+// The limiters of every key that has limits, and how each key waits in the admission queue, by key name;
+// built once, read without a lock.
 class KeyLimits {
   public:
     KeyLimits(const config::Config& config, const route::Clock& clock);
     KeyLimiter* find(std::string_view key_name) const;
+    // The key's own queue settings over the admission section's; its flow is its name.
+    KeyQueuePolicy queue_policy(std::string_view key_name) const;
 
   private:
     std::unordered_map<std::string, std::unique_ptr<KeyLimiter>> by_name_;
+    std::unordered_map<std::string, config::KeyQueueConfig> queues_;
+    config::AdmissionConfig admission_;
 };
 
 }  // namespace gaterouter::admit

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "gaterouter/api/capacity_slot.hpp"
 #include "gaterouter/api/request_account.hpp"
 #include "gaterouter/api/request_scope.hpp"
 #include "gaterouter/api/route_decision.hpp"
@@ -27,11 +28,11 @@ class ChatCompletionsHandler {
         std::optional<openai::ApiError> error;
     };
 
-    // Counts a request in flight on a deployment and reports its outcome to the breaker and the live metrics.
+    // A request with a deployment: holds its place there and reports its outcome to the breaker and the live
+    // metrics.
     class InFlight {
       public:
-        explicit InFlight(route::DeploymentState& health);
-        ~InFlight();
+        InFlight(route::DeploymentState& health, CapacitySlot slot);
         InFlight(const InFlight&) = delete;
         InFlight& operator=(const InFlight&) = delete;
         void first_token();  // the first piece of a streamed answer arrived
@@ -40,20 +41,42 @@ class ChatCompletionsHandler {
 
       private:
         route::DeploymentState& health_;
+        CapacitySlot slot_;
         std::chrono::steady_clock::time_point start_;
         std::chrono::steady_clock::time_point first_token_{};
+    };
+
+    // Where a request stands in the admission queue once it had to wait. Leaves the queue when the request
+    // is done with it, passing on a place handed over too late to be used.
+    class QueuePlace {
+      public:
+        explicit QueuePlace(const Services& services) : services_(services) {}
+        ~QueuePlace() { leave(false); }
+        QueuePlace(const QueuePlace&) = delete;
+        QueuePlace& operator=(const QueuePlace&) = delete;
+        void leave(bool served);
+
+        admit::KeyQueuePolicy policy;
+        std::vector<std::uint32_t> models;  // its candidates; empty until it first waits
+        admit::WaitTicket ticket;
+
+      private:
+        const Services& services_;
     };
 
     awaitable<std::optional<openai::ApiError>> execute(RequestScope& scope, RequestAccount& account,
                                                        http::Request& request,
                                                        const openai::ChatRequest& chat,
-                                                       const RouteDecision& decision) const;
+                                                       const RouteDecision& decision,
+                                                       std::string_view key_name) const;
+    CapacitySlot take_place(route::DeploymentState& health, std::uint32_t model, CapacitySlot& handed) const;
+    static openai::ApiError queue_refusal(admit::WaitOutcome outcome, const admit::KeyQueuePolicy& policy);
     std::optional<std::chrono::steady_clock::duration> time_to_recovery(const RouteDecision& decision) const;
     // `timeouts`: the upstream section's, shortened by the request's own limits.
     awaitable<Attempt> try_candidate(RequestScope& scope, RequestAccount& account,
                                      const openai::ChatRequest& chat, std::string& body,
                                      const route::Candidate& candidate, route::DeploymentState& health,
-                                     upstream::Timeouts timeouts) const;
+                                     CapacitySlot slot, upstream::Timeouts timeouts) const;
     // Both return the error when the answer failed; nothing reached the client unless its headers were sent.
     awaitable<std::optional<openai::ApiError>> relay_whole(RequestScope& scope, RequestAccount& account,
                                                            upstream::Response& response,

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "gaterouter/admit/admission_queue.hpp"
 #include "gaterouter/admit/key_limits.hpp"
 #include "gaterouter/api/ledger.hpp"
 #include "gaterouter/api/route_preferences.hpp"
@@ -43,6 +44,7 @@ struct Services {
     std::shared_ptr<const route::Policies> policies;
     std::shared_ptr<const route::Scheduler> scheduler;
     std::shared_ptr<route::RetryBudget> retry_budget;  // shared and updated by every worker
+    std::shared_ptr<admit::AdmissionQueue> admission;  // where requests wait for saturated deployments
     const route::Clock* clock = nullptr;
     // Model names that route by preference: "auto" (no preferences of its own) and the configured aliases.
     std::unordered_map<std::string, Preferences> aliases;

@@ -77,6 +77,21 @@ struct TimeoutsConfig {
     std::optional<std::chrono::milliseconds> first_token;
 };
 
+// How a key's requests wait for capacity in the admission queue; absent values: the admission section's.
+struct KeyQueueConfig {
+    std::optional<std::uint32_t> share;      // places per round of the fair queue (default 1)
+    std::optional<std::uint32_t> max_depth;  // its requests waiting at once
+    std::optional<std::chrono::milliseconds> max_wait;
+};
+
+// The admission queue: requests wait there when every candidate deployment is saturated.
+struct AdmissionConfig {
+    std::uint32_t max_depth = 2'048;    // requests waiting in all; more: 503
+    std::uint32_t key_max_depth = 256;  // requests of one key waiting; more: 429
+    Millis max_wait{2'000};             // the longest a request waits for a place; then 503
+    Millis poll{20};                    // how often a waiting request looks for capacity freed by time
+};
+
 struct ModelConfig {
     std::string id;  // public id the client names
     std::string provider;
@@ -115,6 +130,7 @@ struct ApiKeyConfig {
     RoutePreferences routing;
     LimitsConfig limits;
     TimeoutsConfig timeouts;
+    KeyQueueConfig queue;
 };
 
 // The spend ledger: an SQLite file (WAL) with keys, budgets and one row per request.
@@ -195,6 +211,7 @@ struct Config {
     UpstreamConfig upstream;
     LogConfig log;
     RoutingConfig routing;
+    AdmissionConfig admission;
     std::vector<ProviderConfig> providers;
     std::vector<ModelConfig> models;
     std::vector<ApiKeyConfig>

@@ -29,13 +29,15 @@ ApiError invalid_api_key();
 ApiError api_key_revoked();
 ApiError api_key_expired();
 ApiError model_not_allowed(std::string_view model);  // 403: the key may not use it
-ApiError budget_exceeded(std::string message);
-ApiError rate_limited(std::string message);
+ApiError budget_exceeded(std::string message);       // 429 budget_exceeded: the message names the budget
+ApiError rate_limited(std::string message);          // 429 rate_limit_exceeded: a key's own limits
+// 503 gateway_overloaded: the gateway has no capacity for the request in time (its queue is full, or the
+// request would wait too long in it).
+ApiError gateway_overloaded(std::string message);
 // 503: what the caller asked for needs the ledger (keys, budgets, usage, spend), and the gateway runs without
 // one.
 ApiError ledger_not_configured(std::string_view what);
-ApiError invalid_admin_token();  // 401 on the admin listener  // 429 rate_limit_exceeded: a key's own limits
-                                 // // 429 budget_exceeded: the message names the budget
+ApiError invalid_admin_token();  // 401 on the admin listener
 ApiError model_not_found(std::string_view model);
 ApiError route_not_found(std::string_view method, std::string_view path);
 ApiError method_not_allowed(std::string_view method, std::string_view path);
@@ -47,7 +49,6 @@ ApiError upstream_timeout(std::string_view model, std::string_view what);       
 ApiError request_timeout(std::int64_t limit_ms);                                  // 504: its own limit
 ApiError upstream_bad_response(std::string_view model, std::string_view detail);  // 502
 ApiError model_unavailable(std::string_view model);                               // 503
-                                                                                  // 503
 ApiError internal_error();                                                        // 500
 
 // The body of an error an upstream returned, kept when it is already OpenAI-shaped, otherwise wrapped, with

@@ -63,11 +63,19 @@ struct DeploymentState {
     DeploymentState(const BreakerPolicy& policy, const Clock& clock, const config::LimitsConfig& limits = {});
 
     // Whether the scheduler should plan with it now: its breaker lets requests through, the provider did not
-    // ask (Retry-After) to be left alone, and it is under its own limits (requests in flight, per minute).
+    // ask (Retry-After) to be left alone, and it is not saturated.
     bool available() const;
-    // Takes a request's place under the deployment's limits just before it is sent; false when it is saturated
-    // (another request took the last place since it was planned).
+    // At one of its own limits: requests in flight, or requests or tokens per minute.
+    bool saturated() const;
+    // Whether its rate limits have room for one more request (its in-flight limit aside).
+    bool rate_ready() const;
+    // Takes a request's place under the deployment's limits just before it is sent (counted in `in_flight`
+    // until release()); false when it is saturated (another request took the last place since it was
+    // planned).
     bool take_capacity();
+    // Takes a request's share of the rate limits only: for a place handed over by a request that ended.
+    bool take_rate();
+    void release() { in_flight.fetch_sub(1, std::memory_order_relaxed); }
     // The provider's x-ratelimit-remaining-requests / -tokens, as they arrive: the buckets never claim more.
     void provider_remaining(std::optional<double> requests, std::optional<double> tokens);
     // Tokens a finished request used, against the tokens-per-minute limit.

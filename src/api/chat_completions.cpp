@@ -204,12 +204,15 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
             scope.begin_attempt(candidate.model->provider->name);
             // The last try may take the client's body itself; earlier ones send a copy, kept for a retry.
             const bool last_try = attempts == services_.max_attempts || i + 1 == decision.candidates.size();
+            std::optional<Hedge> hedge = plan_hedge(decision, i, chat.stream);
+            if (hedge) hedge->body = request.body();
             std::string copy;
             std::string& body = last_try ? request.body() : (copy = request.body());
             Attempt attempt = co_await try_candidate(scope, account, chat, body, candidate, health,
-                                                     std::move(slot), timeouts);
+                                                     std::move(slot), timeouts, hedge ? &*hedge : nullptr);
             if (attempt.done) co_return std::nullopt;
             last_error = std::move(attempt.error);
+            attempts = std::max<std::size_t>(attempts, static_cast<std::size_t>(scope.attempts()));
         }
         handed.release();  // not used after all: the next waiter may
         if (attempts > 0) co_return last_error;
@@ -341,22 +344,32 @@ void hold_for_retry_after(const upstream::Response& response, route::DeploymentS
 awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate(
     RequestScope& scope, RequestAccount& account, const openai::ChatRequest& chat, std::string& body,
     const route::Candidate& candidate, route::DeploymentState& health, CapacitySlot slot,
-    upstream::Timeouts timeouts) const {
-    const catalog::Model& model = *candidate.model;
+    upstream::Timeouts timeouts, Hedge* hedge) const {
+    Contender first(candidate, health, std::move(slot));
+    const providers::ProviderRuntime& first_provider = services_.providers->of(*candidate.model->provider);
+    first.request = first_provider.chat->build_request(chat, body, *candidate.model);
+    first.request.set("x-request-id", scope.id());
+    std::optional<Contender> second;
+    Contender* winner = &first;
+    if (hedge == nullptr) {
+        first.failure = co_await scope.upstream(
+            client_.send(first_provider.origin, first.request, timeouts, first.response));
+    } else {
+        winner = co_await scope.upstream(race(scope, account, chat, first, second, *hedge, timeouts));
+    }
+    Contender& c = *winner;
+    const catalog::Model& model = *c.candidate.model;
     const providers::ProviderRuntime& provider = services_.providers->of(*model.provider);
-    http::Request upstream_request = provider.chat->build_request(chat, body, model);
-    upstream_request.set("x-request-id", scope.id());
-
-    InFlight in_flight(health, std::move(slot));
-    upstream::Response response;
-    const upstream::Failure failure =
-        co_await scope.upstream(client_.send(provider.origin, upstream_request, timeouts, response));
-    if (failure != upstream::Failure::none) co_return in_flight.failed(upstream_failure(failure, model.id));
-    health.provider_remaining(header_number(response, "x-ratelimit-remaining-requests"),
-                              header_number(response, "x-ratelimit-remaining-tokens"));
+    InFlight& in_flight = c.in_flight;
+    upstream::Response& response = c.response;
+    if (c.failure != upstream::Failure::none)
+        co_return in_flight.failed(upstream_failure(c.failure, model.id));
+    if (second) account.cover(model);  // the winner's budgets hold the request from here on
+    c.health.provider_remaining(header_number(response, "x-ratelimit-remaining-requests"),
+                                header_number(response, "x-ratelimit-remaining-tokens"));
 
     if (response.status() < 200 || response.status() > 299) {
-        hold_for_retry_after(response, health, *services_.clock);
+        hold_for_retry_after(response, c.health, *services_.clock);
         openai::ApiError error = co_await read_upstream_error(scope, response, provider, model);
         if (error.retryable()) co_return in_flight.failed(std::move(error));
         in_flight.succeeded(0);  // the provider is healthy; the request was not
@@ -368,18 +381,106 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     if (chat.stream) scope.set_streaming();
     std::optional<openai::ApiError> error;
     if (chat.stream) {
-        error = co_await relay_stream(scope, account, response, provider, candidate, options, in_flight);
+        error = co_await relay_stream(scope, account, response, provider, c.candidate, options, in_flight);
     } else {
-        error = co_await relay_whole(scope, account, response, provider, candidate);
+        error = co_await relay_whole(scope, account, response, provider, c.candidate);
     }
     if (!error) {
-        health.charge_tokens(scope.usage().prompt_tokens + scope.usage().completion_tokens);
+        c.health.charge_tokens(scope.usage().prompt_tokens + scope.usage().completion_tokens);
         in_flight.succeeded(scope.usage().completion_tokens);
         co_return Attempt{true, {}};
     }
     Attempt attempt = in_flight.failed(std::move(*error));
     attempt.done = scope.out().headers_sent();  // once the client has bytes, there is no going back
     co_return attempt;
+}
+
+std::optional<ChatCompletionsHandler::Hedge> ChatCompletionsHandler::plan_hedge(const RouteDecision& decision,
+                                                                                std::size_t index,
+                                                                                bool stream) const {
+    if (decision.hedging == nullptr || !decision.hedging->hedge || index + 1 >= decision.candidates.size())
+        return std::nullopt;
+    const config::HedgeConfig& settings = *decision.hedging->hedge;
+    std::chrono::milliseconds after = settings.min;
+    if (settings.after) {
+        after = std::max(after, *settings.after);
+    } else {
+        // The deployment's own recent time to its response head (to the first token for streams); none yet:
+        // nothing to call slow.
+        const route::DeploymentState& state = services_.deployments->of(*decision.candidates[index].model);
+        const auto& window = stream ? state.ttft_window : state.latency_window;
+        const std::vector<double> q = window.quantiles({settings.quantile});
+        if (q.empty()) return std::nullopt;
+        after = std::max(after, std::chrono::milliseconds(static_cast<std::int64_t>(q.front())));
+    }
+    return Hedge{after, std::span(decision.candidates).subspan(index + 1), {}};
+}
+
+awaitable<void> ChatCompletionsHandler::send(Contender& contender, upstream::Timeouts timeouts,
+                                             net::steady_timer& done) const {
+    const providers::ProviderRuntime& provider =
+        services_.providers->of(*contender.candidate.model->provider);
+    contender.failure = co_await client_.send(provider.origin, contender.request, timeouts,
+                                              contender.response, &contender.cancel);
+    contender.done = true;
+    done.cancel();
+}
+
+// Both sends run on this request's thread. The first to get a 2xx head wins; a failure or an error status
+// waits for the other one while it runs. The loser is cancelled (its connection closed) and awaited, so
+// nothing outlives this frame.
+awaitable<ChatCompletionsHandler::Contender*> ChatCompletionsHandler::race(
+    RequestScope& scope, RequestAccount& account, const openai::ChatRequest& chat, Contender& first,
+    std::optional<Contender>& second, Hedge& hedge, upstream::Timeouts timeouts) const {
+    const auto executor = co_await net::this_coro::executor;
+    net::steady_timer done(executor);
+    const auto answered = [](const Contender& c) {
+        return c.done && c.failure == upstream::Failure::none && c.response.status() >= 200 &&
+               c.response.status() <= 299;
+    };
+    net::co_spawn(executor, send(first, timeouts, done), net::detached);
+    done.expires_after(hedge.after);
+    error_code ec;
+    co_await done.async_wait(with_ec(ec));
+    if (!first.done) {
+        for (const route::Candidate& other : hedge.others) {
+            route::DeploymentState& health = services_.deployments->of(*other.model);
+            if (account.cover(*other.model)) continue;
+            CapacitySlot none;
+            CapacitySlot slot = take_place(health, other.model->index, none);
+            if (!slot) continue;
+            second.emplace(other, health, std::move(slot));
+            const providers::ProviderRuntime& provider = services_.providers->of(*other.model->provider);
+            std::string body = hedge.body;
+            second->request = provider.chat->build_request(chat, body, *other.model);
+            second->request.set("x-request-id", scope.id());
+            scope.begin_attempt(other.model->provider->name);
+            health.hedges_fired.fetch_add(1, std::memory_order_relaxed);
+            net::co_spawn(executor, send(*second, timeouts, done), net::detached);
+            break;
+        }
+    }
+    // Until one answered, or every one started is done.
+    while (!answered(first) && !(second && answered(*second)) && !(first.done && (!second || second->done))) {
+        done.expires_at(net::steady_timer::time_point::max());
+        co_await done.async_wait(with_ec(ec));
+    }
+    Contender* winner = answered(first) || !second ? &first : &*second;
+    if (second && !answered(first) && !answered(*second)) winner = second->done ? &*second : &first;
+    Contender* loser = winner == &first ? (second ? &*second : nullptr) : &first;
+    if (loser != nullptr && !loser->done) {
+        loser->cancel.cancel();
+        while (!loser->done) {
+            done.expires_at(net::steady_timer::time_point::max());
+            co_await done.async_wait(with_ec(ec));
+        }
+    } else if (loser != nullptr && (loser->failure != upstream::Failure::none ||
+                                    loser->response.status() >= 500 || loser->response.status() == 429)) {
+        loser->in_flight.failed(
+            upstream_failure(loser->failure, loser->candidate.model->id));  // its breaker learns
+    }
+    if (second && winner == &*second) second->health.hedges_won.fetch_add(1, std::memory_order_relaxed);
+    co_return winner;
 }
 
 awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::Response& response,

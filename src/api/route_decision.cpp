@@ -78,6 +78,10 @@ std::optional<openai::ApiError> decide_route(const Services& services, const htt
     if (alias == services.aliases.end()) {
         out.named = services.catalog->find_model(chat.model);
         if (out.named == nullptr) return openai::model_not_found(chat.model);
+        out.hedging = own.policy;
+        if (out.hedging == nullptr && key != nullptr)
+            out.hedging = services.policies->find(key->routing.optimize);
+        if (out.hedging == nullptr) out.hedging = &services.policies->default_policy();
         if (key != nullptr && !key->allows(out.named->id)) return openai::model_not_allowed(out.named->id);
         const route::Plan plan =
             route::plan_for_model(*services.catalog, *out.named, out.needs, services.max_attempts);
@@ -104,6 +108,7 @@ std::optional<openai::ApiError> decide_route(const Services& services, const htt
     layer(prefs, alias->second);
     layer(prefs, own);
     out.policy = prefs.policy != nullptr ? prefs.policy : &services.policies->default_policy();
+    out.hedging = out.policy;
 
     route::RouteQuery query;
     query.task = out.classification.task;

@@ -175,6 +175,14 @@ std::string metrics_text(const Services& services) {
             sample("gaterouter_deployment_bucket_level", m, ",bucket=\"tokens\"",
                    s.tokens_per_minute->available());
     });
+    family("gaterouter_hedges_total", "counter",
+           "Hedged second requests sent to a deployment because the first was slow, and those that answered "
+           "first.");
+    each([&](const catalog::Model& m, const route::DeploymentState& s) {
+        sample("gaterouter_hedges_total", m, ",outcome=\"fired\"",
+               static_cast<double>(s.hedges_fired.load()));
+        sample("gaterouter_hedges_total", m, ",outcome=\"won\"", static_cast<double>(s.hedges_won.load()));
+    });
     if (services.admission) admission_metrics(*services.admission, out);
     return out;
 }

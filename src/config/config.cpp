@@ -176,8 +176,8 @@ void read_preferences(Reader& r, const Located& at, RoutePreferences& out) {
 
 void read_policies(Reader& r, const Located& at, std::vector<PolicyConfig>& out) {
     r.for_each_entry(at, [&](const std::string& name, const Located& terms) {
-        if (!r.map(terms, {"quality", "cost", "latency", "errors", "load"})) return;
-        PolicyConfig policy{name, {}, {}, {}, {}, {}};
+        if (!r.map(terms, {"quality", "cost", "latency", "errors", "load", "hedge"})) return;
+        PolicyConfig policy{name, {}, {}, {}, {}, {}, {}};
         const auto term = [&](const char* key, std::optional<double>& weight) {
             if (double w = 0; r.read(terms[key], w, 0.0, 100.0)) weight = w;
         };
@@ -186,6 +186,13 @@ void read_policies(Reader& r, const Located& at, std::vector<PolicyConfig>& out)
         term("latency", policy.latency);
         term("errors", policy.errors);
         term("load", policy.load);
+        if (const Located hedge = terms["hedge"]; r.map(hedge, {"after_ms", "quantile", "min_ms"})) {
+            HedgeConfig h;
+            if (Millis t{}; r.read(hedge["after_ms"], t)) h.after = t;
+            r.read(hedge["quantile"], h.quantile, 0.5, 0.999);
+            r.read(hedge["min_ms"], h.min);
+            policy.hedge = h;
+        }
         out.push_back(std::move(policy));
     });
 }
@@ -443,8 +450,8 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
     std::vector<ApiKeyConfig> out;
     UniqueNames names("key name");
     r.for_each_item(list, [&](const Located& at) {
-        if (!r.map(at, {"name", "sha256", "team", "expires", "allowed_models", "routing", "limits", "timeouts",
-                        "queue"}))
+        if (!r.map(at, {"name", "sha256", "team", "expires", "allowed_models", "routing", "limits",
+                        "timeouts", "queue"}))
             return;
         ApiKeyConfig key;
         r.read(at["name"], key.name, Presence::required);

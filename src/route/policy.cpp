@@ -25,6 +25,7 @@ Policies::Policies(const config::RoutingConfig& routing) {
         w.latency = pc.latency.value_or(w.latency);
         w.errors = pc.errors.value_or(w.errors);
         w.load = pc.load.value_or(w.load);
+        if (pc.hedge) policy->hedge = pc.hedge;
     }
     default_ = find(routing.default_policy);
     if (default_ == nullptr) default_ = &policies_.front();  // the config loader rejects unknown names

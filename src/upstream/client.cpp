@@ -85,7 +85,7 @@ static awaitable<Failure> open_connection(net::io_context& io, ConnectionPool& p
 }
 
 awaitable<Failure> Client::send(const Origin& origin, http::Request& request, const Timeouts& timeouts,
-                                Response& response) {
+                                Response& response, CancelSignal* cancel) {
     response = Response{};
     const auto deadline = Clock::now() + timeouts.total;
     const std::string key = pool_key(origin);
@@ -110,8 +110,14 @@ awaitable<Failure> Client::send(const Origin& origin, http::Request& request, co
         }
         const bool may_retry = conn->reused && attempt == 0;
 
+        if (cancel != nullptr && cancel->cancelled()) co_return Failure::cancelled;
         auto exchange = std::make_unique<Exchange>(std::move(conn), timeouts, deadline);
+        if (cancel != nullptr) cancel->on_cancel_ = [ex = exchange.get()] { ex->close(); };
         const Failure f = co_await exchange->write_and_read_head(request);
+        if (cancel != nullptr) {
+            cancel->on_cancel_ = nullptr;
+            if (cancel->cancelled()) co_return Failure::cancelled;
+        }
         if (f == Failure::none) {
             response = Response(std::move(exchange), pool_);
             co_return Failure::none;

@@ -26,6 +26,8 @@ const char* describe(Failure f) {
             return "the connection was closed";
         case Failure::protocol:
             return "the response was not valid HTTP";
+        case Failure::cancelled:
+            return "the gateway cancelled the request";
     }
     return "unknown failure";
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const GATEWAY_BIN = process.env.GATEROUTER_BIN || join(root, 'build/gaterouter');
 export const SIM_BIN = process.env.GATEROUTER_SIM_BIN || join(root, 'build/tools/sim/gaterouter-sim');
 export const TEST_KEY = 'sk-gaterouter-test-0123456789abcdef';

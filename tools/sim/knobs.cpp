@@ -68,6 +68,13 @@ void Knobs::merge(const nlohmann::json& j) {
         } else if (name == "hang") {
             if (!v.is_boolean()) throw std::invalid_argument("knob 'hang' must be true or false");
             hang = v.get<bool>();
+        } else if (name == "stall_rate") {
+            if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1) {
+                throw std::invalid_argument("knob 'stall_rate' must be a number in [0, 1]");
+            }
+            stall_rate = v.get<double>();
+        } else if (name == "stall_ms") {
+            stall_ms = as_int(v, name, 0);
         } else if (name == "reset_after_chunks") {
             reset_after_chunks = as_int(v, name, -1);
         } else if (name == "rpm_limit") {
@@ -86,6 +93,8 @@ nlohmann::json Knobs::to_json() const {
             {"error_rate", error_rate},
             {"error_status", error_status},
             {"hang", hang},
+            {"stall_rate", stall_rate},
+            {"stall_ms", stall_ms},
             {"reset_after_chunks", reset_after_chunks},
             {"rpm_limit", rpm_limit}};
 }

@@ -14,15 +14,17 @@
 namespace gaterouter::sim {
 
 struct Knobs {
-    int latency_ms = 0;          // non-streaming: delay before the whole answer
-    int ttft_ms = 0;             // streaming: delay before the first content chunk
-    int token_interval_ms = 0;   // streaming: gap between content chunks
-    int tokens = 16;             // completion tokens per answer
-    double error_rate = 0.0;     // share of requests answered with error_status
+    int latency_ms = 0;         // non-streaming: delay before the whole answer
+    int ttft_ms = 0;            // streaming: delay before the first content chunk
+    int token_interval_ms = 0;  // streaming: gap between content chunks
+    int tokens = 16;            // completion tokens per answer
+    double error_rate = 0.0;    // share of requests answered with error_status
     int error_status = 500;
-    bool hang = false;           // accept and never answer
+    bool hang = false;        // accept and never answer
+    double stall_rate = 0.0;  // share of requests whose answer (head included) is held back stall_ms
+    int stall_ms = 0;
     int reset_after_chunks = -1;  // streaming: reset the connection after K content chunks
-    int rpm_limit = 0;           // requests per minute before 429; 0: none
+    int rpm_limit = 0;            // requests per minute before 429; 0: none
 
     // Sets the knobs named in `j`; throws std::invalid_argument naming an unknown knob or a bad value.
     void merge(const nlohmann::json& j);
@@ -30,7 +32,7 @@ struct Knobs {
 };
 
 class KnobStore {
-public:
+  public:
     struct Snapshot {
         Knobs defaults;
         std::map<std::string, Knobs> models;
@@ -46,7 +48,7 @@ public:
     void reset_model(const std::string& model);
     void reset_all();  // back to what the file said
 
-private:
+  private:
     void publish(Snapshot next);
     void publish_file(Snapshot s);
     std::mutex write_;

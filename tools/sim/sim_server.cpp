@@ -316,6 +316,7 @@ awaitable<void> SimServer::serve_chat(StatsShard& stats, const Dialect& dialect,
         co_await out.send(std::move(res));
         co_return;
     }
+    if (k.stall_ms > 0 && draw(k.stall_rate)) co_await pause(k.stall_ms);
     if (k.hang) {
         // Never answer; end when the client sends more or goes away.
         error_code ec;

@@ -3,6 +3,8 @@
 // relay the answer — whole, or event by event for streams.
 
 #include <optional>
+#include <span>
+#include <string>
 
 #include "gaterouter/api/capacity_slot.hpp"
 #include "gaterouter/api/request_account.hpp"
@@ -46,6 +48,28 @@ class ChatCompletionsHandler {
         std::chrono::steady_clock::time_point first_token_{};
     };
 
+    // One candidate's exchange with its provider; a hedged request runs two at once.
+    struct Contender {
+        Contender(const route::Candidate& c, route::DeploymentState& h, CapacitySlot slot)
+            : candidate(c), health(h), in_flight(h, std::move(slot)) {}
+        const route::Candidate& candidate;
+        route::DeploymentState& health;
+        InFlight in_flight;
+        http::Request request;
+        upstream::Response response;
+        upstream::Failure failure = upstream::Failure::none;
+        upstream::CancelSignal cancel;
+        bool done = false;
+    };
+
+    // A hedge the request may start: after `after` without a response head, the first of `others` that can
+    // take it now.
+    struct Hedge {
+        std::chrono::milliseconds after{0};
+        std::span<const route::Candidate> others;
+        std::string body;  // the client's body, for the second request
+    };
+
     // Where a request stands in the admission queue once it had to wait. Leaves the queue when the request
     // is done with it, passing on a place handed over too late to be used.
     class QueuePlace {
@@ -76,7 +100,16 @@ class ChatCompletionsHandler {
     awaitable<Attempt> try_candidate(RequestScope& scope, RequestAccount& account,
                                      const openai::ChatRequest& chat, std::string& body,
                                      const route::Candidate& candidate, route::DeploymentState& health,
-                                     CapacitySlot slot, upstream::Timeouts timeouts) const;
+                                     CapacitySlot slot, upstream::Timeouts timeouts, Hedge* hedge) const;
+    // The hedge for an attempt on decision.candidates[index], when its policy hedges and a threshold is
+    // known.
+    std::optional<Hedge> plan_hedge(const RouteDecision& decision, std::size_t index, bool stream) const;
+    // Sends `first`, and a second request per `hedge` if `first` is slow; the contender that got a response
+    // head first (or the one that failed last), with the other one cancelled and finished.
+    awaitable<Contender*> race(RequestScope& scope, RequestAccount& account, const openai::ChatRequest& chat,
+                               Contender& first, std::optional<Contender>& second, Hedge& hedge,
+                               upstream::Timeouts timeouts) const;
+    awaitable<void> send(Contender& contender, upstream::Timeouts timeouts, net::steady_timer& done) const;
     // Both return the error when the answer failed; nothing reached the client unless its headers were sent.
     awaitable<std::optional<openai::ApiError>> relay_whole(RequestScope& scope, RequestAccount& account,
                                                            upstream::Response& response,

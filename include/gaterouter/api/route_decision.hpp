@@ -20,6 +20,9 @@ struct RouteDecision {
     classify::Classification classification;  // chat/standard when the gateway runs without a classifier
     const catalog::Model* named = nullptr;    // the model the client named; null when routed by preference
     const route::Policy* policy = nullptr;    // the policy that ranked the candidates (routed by preference)
+    // The policy whose hedge settings apply: the ranking one, or for a named model the request's, the key's
+    // or the default policy.
+    const route::Policy* hedging = nullptr;
     catalog::Needs needs;
     std::uint32_t expected_output_tokens = 0;
     // The request's time limits (its key's and its own, the shorter of each): all attempts together, and the

@@ -167,10 +167,19 @@ struct AlertsConfig {
     std::string webhook_url;  // budget alerts are POSTed here as JSON; empty: log and metrics only
 };
 
+// Hedged requests: when the chosen deployment has sent no response head after a threshold, the next
+// candidate is tried at the same time, and the first to answer wins.
+struct HedgeConfig {
+    std::optional<Millis> after;  // a fixed threshold; absent: the deployment's live `quantile`
+    double quantile = 0.95;       // of its time to the response head (to the first token for streams)
+    Millis min{50};               // never earlier than this
+};
+
 // The weight of each score term; a term not given keeps the built-in policy's (balanced's for a new name).
 struct PolicyConfig {
     std::string name;
     std::optional<double> quality, cost, latency, errors, load;
+    std::optional<HedgeConfig> hedge;  // absent: no hedging
 };
 
 // A model name clients may use that routes by preferences instead of naming a model: `fast`, `cheap`, ...

@@ -93,6 +93,8 @@ struct DeploymentState {
     std::atomic<std::int64_t> in_flight{0};
     std::atomic<std::uint64_t> successes{0};
     std::atomic<std::uint64_t> failures{0};
+    std::atomic<std::uint64_t> hedges_fired{0};  // second requests sent here because another was slow
+    std::atomic<std::uint64_t> hedges_won{0};    // ... that answered first
     AtomicEwma latency_ms;
     AtomicEwma ttft_ms;
     AtomicEwma tokens_per_second;

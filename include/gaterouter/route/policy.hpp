@@ -2,6 +2,7 @@
 // Routing policies: how much each term of a candidate's score counts. The built-in ones (balanced, cost,
 // latency, quality) may be tuned in the config, and new ones named there.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@ struct PolicyWeights {
 struct Policy {
     std::string name;
     PolicyWeights weights;
+    std::optional<config::HedgeConfig> hedge;  // absent: requests under this policy are not hedged
 };
 
 class Policies {

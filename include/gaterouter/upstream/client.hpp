@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,6 +42,22 @@ struct PoolLimits {
 
 class ConnectionPool;
 
+// Lets the caller give up on a send() in progress (on the same thread): its pending read or write ends at
+// once with Failure::cancelled and its connection is closed, never pooled.
+class CancelSignal {
+  public:
+    void cancel() {
+        cancelled_ = true;
+        if (on_cancel_) on_cancel_();
+    }
+    bool cancelled() const { return cancelled_; }
+
+  private:
+    friend class Client;
+    std::function<void()> on_cancel_;  // set while an exchange is under way
+    bool cancelled_ = false;
+};
+
 class Client {
   public:
     Client(net::io_context& io, PoolLimits limits);
@@ -51,7 +68,7 @@ class Client {
     // Sends `request` to `origin` and waits for the response head. Sets Host, Content-Length and keep-alive.
     // On failure the returned Failure says where it failed; `response` is then empty.
     awaitable<Failure> send(const Origin& origin, http::Request& request, const Timeouts& timeouts,
-                            Response& response);
+                            Response& response, CancelSignal* cancel = nullptr);
 
     // Closes every pooled connection (shutdown).
     void close_idle();

@@ -25,6 +25,7 @@ enum class Failure {
     total_timeout,       // the whole exchange took too long
     closed,              // the upstream closed or reset the connection
     protocol,            // not valid HTTP, or a body larger than allowed
+    cancelled,           // the gateway gave up on it (a hedged request that lost its race)
 };
 
 const char* describe(Failure f);

@@ -677,3 +677,47 @@ TEST(Config, TheShippedFilesAreValid) {
         }
     }
 }
+
+TEST(Config, ReadsTheAdmissionQueueKeyQueuesAndHedging) {
+    const Config c = load_config_text(
+        std::string("admission: {max_depth: 10, key_max_depth: 3, max_wait_ms: 700, "
+                    "poll_ms: 5}\n"
+                    "routing:\n"
+                    "  policies:\n"
+                    "    fixed: {hedge: {after_ms: 250}}\n"
+                    "    live: {latency: 2, hedge: {quantile: 0.8, min_ms: 40}}\n"
+                    "api_keys:\n"
+                    "  - {name: k, sha256: ") +
+            kSha + ", queue: {share: 4, max_depth: 2, max_wait_ms: 90}}\n" + kProvidersAndModels,
+        "t.yaml");
+    EXPECT_EQ(c.admission.max_depth, 10U);
+    EXPECT_EQ(c.admission.key_max_depth, 3U);
+    EXPECT_EQ(c.admission.max_wait.count(), 700);
+    EXPECT_EQ(c.admission.poll.count(), 5);
+    ASSERT_EQ(c.api_keys.size(), 1U);
+    EXPECT_EQ(c.api_keys[0].queue.share, 4U);
+    EXPECT_EQ(c.api_keys[0].queue.max_depth, 2U);
+    EXPECT_EQ(c.api_keys[0].queue.max_wait->count(), 90);
+    ASSERT_EQ(c.routing.policies.size(), 2U);
+    ASSERT_TRUE(c.routing.policies[0].hedge);
+    EXPECT_EQ(c.routing.policies[0].hedge->after->count(), 250);
+    ASSERT_TRUE(c.routing.policies[1].hedge);
+    EXPECT_FALSE(c.routing.policies[1].hedge->after);
+    EXPECT_DOUBLE_EQ(c.routing.policies[1].hedge->quantile, 0.8);
+    EXPECT_EQ(c.routing.policies[1].hedge->min.count(), 40);
+    EXPECT_EQ(load_config_text(kProvidersAndModels, "t.yaml").admission.max_depth, 2048U);  // the default
+}
+
+TEST(Config, ChecksTheAdmissionQueueAndHedgingSettings) {
+    const auto ps = problems_of(std::string("admission: {max_wait: 5}\n"
+                                            "routing:\n"
+                                            "  policies:\n"
+                                            "    p: {hedge: {quantile: 2}}\n"
+                                            "api_keys:\n"
+                                            "  - {name: k, sha256: ") +
+                                kSha + ", queue: {share: 0}}\n" + kProvidersAndModels);
+    EXPECT_TRUE(has_problem(ps, 1, "admission.max_wait", "unknown key"));
+    EXPECT_TRUE(has_problem(ps, 4, "routing.policies.p.hedge.quantile", ""));
+    EXPECT_TRUE(has_problem(ps, 6, "api_keys[0].queue.share", ""));
+    EXPECT_EQ(ps.size(), 3U) << listed(ps);
+}

@@ -99,9 +99,9 @@ awaitable<WaitOutcome> AdmissionQueue::wait(const KeyQueuePolicy& key, std::span
             if (!ticket.waited) {
                 ticket.first_queued = now;
                 ticket.deadline = now + key.max_wait;
-                if (const auto refused = refusal(key, key.max_wait)) {
-                    count(*refused);
-                    co_return *refused;
+                if (const auto no = refusal(key, key.max_wait)) {
+                    count(*no);
+                    co_return *no;
                 }
             }
             ticket.entry = std::make_shared<QueuedRequest>(executor);

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,11 +87,9 @@ class FairQueue {
         const std::size_t mine = own == nullptr ? 0 : own->items.size();
         const unsigned own_share = own == nullptr ? std::max(share, 1U) : own->share;
         const std::size_t rounds = mine / own_share + 1;
-        std::size_t ahead = mine;
-        for (const Flow* f : active_) {
-            if (f != own) ahead += std::min(f->items.size(), rounds * f->share);
-        }
-        return ahead;
+        return std::accumulate(active_.begin(), active_.end(), mine, [&](std::size_t sum, const Flow* f) {
+            return f == own ? sum : sum + std::min(f->items.size(), rounds * f->share);
+        });
     }
 
     // Calls fn(flow name, waiting items) for every flow with items.
@@ -108,10 +107,9 @@ class FairQueue {
     };
 
     Flow* find(std::string_view name) const {
-        for (Flow* f : active_) {
-            if (f->name == name) return f;
-        }
-        return nullptr;
+        const auto it =
+            std::find_if(active_.begin(), active_.end(), [name](const Flow* f) { return f->name == name; });
+        return it == active_.end() ? nullptr : *it;
     }
 
     Flow& join(std::string_view name, unsigned share) {

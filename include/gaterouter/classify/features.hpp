@@ -1,13 +1,13 @@
 #pragma once
 // Hashed n-gram features of a prompt, for the task classifier: lower-cased word unigrams and bigrams, and
-// character 3-grams and 4-grams (over code points, so multi-byte characters stay whole; for Chinese and
-// Japanese, which have no spaces, each ideograph or kana is a word of its own and the character n-grams carry
-// the signal). Three more kinds carry what a small training set cannot teach from n-grams alone: the first
-// two words of each sentence (where the request usually is: "Translate ...", "Summarize ..."), task cues from
-// a lexicon of task words in nine languages (src/classify/cue_lexicon.cpp), and lower weights inside
-// quotation marks, where the material to work on usually is. Every feature is hashed into one of
-// kFeatureBuckets buckets; the vector is square-root scaled and L2-normalised. Extraction reads a bounded
-// number of bytes whatever the prompt's length, and allocates nothing once warm.
+// character 3-grams (over code points, so multi-byte characters stay whole; for Chinese and Japanese, which
+// have no spaces, each ideograph or kana is a word of its own and the character 3-grams carry the signal).
+// Three more kinds carry what a small training set cannot teach from n-grams alone: the first two words of
+// each sentence (where the request usually is: "Translate ...", "Summarize ..."), task cues from a lexicon of
+// task words in nine languages (src/classify/cue_lexicon.cpp), and lower weights inside quotation marks,
+// where the material to work on usually is. Every feature is hashed into one of kFeatureBuckets buckets; the
+// vector is square-root scaled and L2-normalised. Extraction reads a bounded number of bytes whatever the
+// prompt's length, and allocates nothing once warm.
 
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +21,7 @@ inline constexpr std::uint32_t kFeatureBits = 18;
 inline constexpr std::uint32_t kFeatureBuckets = 1u << kFeatureBits;
 // Part of the model file's header: bump it whenever extraction changes, so that a model trained on other
 // features is refused at load instead of classifying nonsense.
-inline constexpr int kFeatureVersion = 1;
+inline constexpr int kFeatureVersion = 2;
 
 // The text read from a longer prompt: its first kFeatureHeadBytes and its last kFeatureTailBytes.
 inline constexpr std::size_t kFeatureHeadBytes = 5 * 1024;
@@ -58,8 +58,8 @@ class FeatureExtractor {
     std::vector<Feature> features_;
     std::size_t bytes_read_ = 0;
 
-    // Scan state: rolling hashes of the last 1, 2 and 3 characters of the normalised stream, and of the word.
-    std::uint64_t gram1_ = 0, gram2_ = 0, gram3_ = 0;
+    // Scan state: rolling hashes of the last 1 and 2 characters of the normalised stream, and of the word.
+    std::uint64_t gram1_ = 0, gram2_ = 0;
     std::size_t stream_len_ = 0;
     bool last_was_space_ = false;
     std::uint64_t word_hash_ = 0;

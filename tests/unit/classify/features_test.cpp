@@ -59,7 +59,7 @@ TEST(Features, EmptyTextHasNone) {
 TEST(Features, CjkTextYieldsCharacterFeatures) {
     const auto zh = extract_features("请把这句话翻译成英文");
     const auto ja = extract_features("この文章を英語に翻訳してください");
-    EXPECT_GT(zh.size(), 20u);  // ten characters: words, bigrams, 3- and 4-grams
+    EXPECT_GT(zh.size(), 20u);  // ten characters: words, bigrams, 3-grams
     EXPECT_FALSE(same(zh, ja));
 }
 

@@ -68,9 +68,10 @@ std::string model_text(const TaskClassifier& model) {
     return out.str();
 }
 
+const std::string kHeaderStart = "gaterouter-task-classifier 1 features " + std::to_string(kFeatureVersion) +
+                                 " buckets " + std::to_string(kFeatureBuckets) + " classes ";
 const std::string kHeader =
-    "gaterouter-task-classifier 1 features 1 buckets 262144 classes "
-    "chat,classification,summarization,extraction,translation,code,math,reasoning,creative\n";
+    kHeaderStart + "chat,classification,summarization,extraction,translation,code,math,reasoning,creative\n";
 
 std::string read_error(const std::string& text) {
     std::istringstream in(text);
@@ -192,11 +193,12 @@ TEST(TaskClassifier, TheLoaderRejectsMalformedFiles) {
         {"gaterouter-task-classifier 2 features 1 buckets 262144 classes chat\n",
          "unsupported format version 2"},
         {"gaterouter-task-classifier 1 features 99 buckets 262144 classes chat\n", "retrain"},
-        {"gaterouter-task-classifier 1 features 1 buckets 1024 classes chat\n", "1024 feature buckets"},
-        {"gaterouter-task-classifier 1 features 1 buckets 262144 classes chat,code\n", "missing"},
-        {"gaterouter-task-classifier 1 features 1 buckets 262144 classes chat,poetry\n",
-         "unknown class 'poetry'"},
-        {"gaterouter-task-classifier 1 features 1 buckets 262144 classes chat,chat\n", "listed twice"},
+        {"gaterouter-task-classifier 1 features " + std::to_string(kFeatureVersion) +
+             " buckets 1024 classes chat\n",
+         "1024 feature buckets"},
+        {kHeaderStart + "chat,code\n", "missing"},
+        {kHeaderStart + "chat,poetry\n", "unknown class 'poetry'"},
+        {kHeaderStart + "chat,chat\n", "listed twice"},
         {kHeader + bias + "12 3\n", "model.txt:3: expected 'bucket class weight'"},
         {kHeader + "12 3 0.5 7\n", "model.txt:2:"},
         {kHeader + "twelve 3 0.5\n", "bad bucket 'twelve'"},
@@ -218,6 +220,17 @@ TEST(TaskClassifier, TheLoaderRejectsMalformedFiles) {
         EXPECT_NE(message.find("model.txt"), std::string::npos) << message;
     }
     EXPECT_EQ(read_error(kHeader + bias + "12 3 0.5\n\n7 8 -1e-3\r\n"), "");  // blank lines and CRLF are fine
+}
+
+TEST(TaskClassifier, RefusesAModelTrainedOnOlderFeatures) {
+    const std::string older = std::to_string(kFeatureVersion - 1);
+    std::string text = kHeader + "bias 0 0.5\n12 3 0.5\n";
+    const std::string version = " features " + std::to_string(kFeatureVersion) + " ";
+    text.replace(text.find(version), version.size(), " features " + older + " ");
+    const std::string expected = "model.txt:1: trained on feature version " + older +
+                                 ", this build extracts version " + std::to_string(kFeatureVersion) +
+                                 ": retrain the model";
+    EXPECT_NE(read_error(text).find(expected), std::string::npos) << read_error(text);
 }
 
 TEST(TaskClassifier, LoadNamesAMissingFile) {

@@ -28,24 +28,27 @@ KeyLimiter::KeyLimiter(const config::LimitsConfig& limits, const route::Clock& c
 std::optional<Refusal> KeyLimiter::admit(std::int64_t tokens) {
     if (max_in_flight_ != 0 && in_flight_.fetch_add(1, std::memory_order_relaxed) >= max_in_flight_) {
         in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        refusals_[static_cast<std::size_t>(Limit::in_flight)].fetch_add(1, std::memory_order_relaxed);
         return Refusal{"Too many requests at once for this key: at most " + std::to_string(max_in_flight_) +
                            " may be in flight.",
                        std::chrono::milliseconds(1000)};
     }
-    const auto refuse = [this](Refusal r) {
+    const auto refuse = [this](Limit limit, Refusal r) {
         if (max_in_flight_ != 0) in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        refusals_[static_cast<std::size_t>(limit)].fetch_add(1, std::memory_order_relaxed);
         return std::optional<Refusal>(std::move(r));
     };
     if (requests_ && !requests_->try_take(1.0)) {
-        return refuse({"Rate limit reached for this key: " +
-                           std::to_string(static_cast<long long>(requests_->capacity())) +
-                           " requests per minute.",
-                       ceil_ms(requests_->time_until(1.0))});
+        return refuse(Limit::requests, {"Rate limit reached for this key: " +
+                                            std::to_string(static_cast<long long>(requests_->capacity())) +
+                                            " requests per minute.",
+                                        ceil_ms(requests_->time_until(1.0))});
     }
     if (tokens_ && !tokens_->try_take(static_cast<double>(tokens))) {
         if (requests_) requests_->refund(1.0);
         const double need = std::min(static_cast<double>(tokens), tokens_->capacity());
-        return refuse({"Rate limit reached for this key: " +
+        return refuse(Limit::tokens,
+                      {"Rate limit reached for this key: " +
                            std::to_string(static_cast<long long>(tokens_->capacity())) +
                            " tokens per minute, and this request may use " + std::to_string(tokens) + ".",
                        ceil_ms(tokens_->time_until(need))});
@@ -87,6 +90,18 @@ KeyQueuePolicy KeyLimits::queue_policy(std::string_view key_name) const {
     policy.max_depth = it->second.max_depth.value_or(admission_.key_max_depth);
     policy.max_wait = it->second.max_wait.value_or(policy.max_wait);
     return policy;
+}
+
+const char* limit_name(Limit limit) {
+    switch (limit) {
+        case Limit::requests:
+            return "requests_per_minute";
+        case Limit::tokens:
+            return "tokens_per_minute";
+        case Limit::in_flight:
+            return "in_flight";
+    }
+    return "unknown";
 }
 
 KeyLimiter* KeyLimits::find(std::string_view key_name) const {

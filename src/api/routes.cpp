@@ -184,6 +184,15 @@ std::string metrics_text(const Services& services) {
         sample("gaterouter_hedges_total", m, ",outcome=\"won\"", static_cast<double>(s.hedges_won.load()));
     });
     if (services.admission) admission_metrics(*services.admission, out);
+    out.append(
+        "# HELP gaterouter_key_limit_refusals_total Requests refused at once for a key's own limits.\n"
+        "# TYPE gaterouter_key_limit_refusals_total counter\n");
+    services.key_limits->for_each([&out](std::string_view key, const admit::KeyLimiter& limiter) {
+        for (const admit::Limit limit : admit::kLimits) {
+            out.append(fmt::format("gaterouter_key_limit_refusals_total{{key=\"{}\",limit=\"{}\"}} {}\n", key,
+                                   admit::limit_name(limit), limiter.refusals(limit)));
+        }
+    });
     return out;
 }
 

@@ -54,6 +54,9 @@ test('a key over its requests per minute gets 429 with Retry-After; every respon
   const { error } = await refused.json();
   assert.equal(error.code, 'rate_limit_exceeded');
   assert.match(error.message, /5 requests per minute/);
+  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  assert.match(metrics, /gaterouter_key_limit_refusals_total\{key="rpm",limit="requests_per_minute"\} 2\n/);
+  assert.match(metrics, /gaterouter_key_limit_refusals_total\{key="rpm",limit="tokens_per_minute"\} 0\n/);
 });
 
 test('a key over its requests at once gets 429 for the extra one only', async () => {

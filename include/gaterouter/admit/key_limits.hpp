@@ -7,6 +7,7 @@
 // plus its max_tokens (or a default) when admitted, and the difference to what it really used is settled when
 // it ends.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,6 +29,10 @@ struct Refusal {
     std::string message;
     std::chrono::milliseconds retry_after{0};
 };
+
+enum class Limit { requests, tokens, in_flight };
+inline constexpr Limit kLimits[] = {Limit::requests, Limit::tokens, Limit::in_flight};
+const char* limit_name(Limit limit);
 
 // One key's live limits.
 class KeyLimiter {
@@ -56,6 +61,11 @@ class KeyLimiter {
         }
     }
 
+    // Requests refused so far for `limit`.
+    std::uint64_t refusals(Limit limit) const {
+        return refusals_[static_cast<std::size_t>(limit)].load(std::memory_order_relaxed);
+    }
+
   private:
     static long long remaining(const route::TokenBucket& bucket);
     // How long until the bucket is full again, as OpenAI writes it: "1s", "6m0s", "250ms".
@@ -65,6 +75,7 @@ class KeyLimiter {
     std::optional<route::TokenBucket> tokens_;
     const std::uint32_t max_in_flight_;  // 0: no limit
     std::atomic<std::uint32_t> in_flight_{0};
+    std::array<std::atomic<std::uint64_t>, 3> refusals_{};
 };
 
 // The limiters of every key that has limits, and how each key waits in the admission queue, by key name;
@@ -73,6 +84,11 @@ class KeyLimits {
   public:
     KeyLimits(const config::Config& config, const route::Clock& clock);
     KeyLimiter* find(std::string_view key_name) const;
+    // Calls fn(key name, limiter) for every key with limits.
+    template <class Fn>
+    void for_each(Fn&& fn) const {
+        for (const auto& [name, limiter] : by_name_) fn(std::string_view(name), *limiter);
+    }
     // The key's own queue settings over the admission section's; its flow is its name.
     KeyQueuePolicy queue_policy(std::string_view key_name) const;
 

@@ -32,13 +32,25 @@ void LedgerWriter::reserve(ReservationRow row, std::function<void()> on_committe
     enqueue({std::move(row), std::move(on_committed)});
 }
 
-void LedgerWriter::enqueue(Pending pending) {
+void LedgerWriter::enqueue(Item item) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) throw std::logic_error("ledger writer stopped");
-        queue_.push_back(std::move(pending));
+        queue_.push_back(std::move(item));
         ++enqueued_total_;
     }
+    work_ready_.notify_one();
+}
+
+void LedgerWriter::enqueue(std::vector<Item>& items) {
+    if (items.empty()) return;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) throw std::logic_error("ledger writer stopped");
+        for (Item& item : items) queue_.push_back(std::move(item));
+        enqueued_total_ += items.size();
+    }
+    items.clear();
     work_ready_.notify_one();
 }
 
@@ -81,6 +93,7 @@ void LedgerWriter::run() {
             for (const auto& callback : callbacks) {
                 if (callback) callback();
             }
+            if (options_.after_batch) options_.after_batch();
         }
         {
             std::lock_guard lock(mutex_);

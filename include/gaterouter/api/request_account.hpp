@@ -45,8 +45,8 @@ class RequestAccount {
   private:
     std::optional<budget::BudgetRefusal> hold_for(const catalog::Model& model);
     store::RequestRow row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const;
-    // Charges the budgets and queues the row; on_committed (may be empty) runs once it has committed.
-    void charge(unsigned status, std::function<void()> on_committed);
+    // Charges the budgets; the request's row, to be queued.
+    store::RequestRow charge(unsigned status);
 
     const Services& services_;
     RequestScope& scope_;
@@ -57,6 +57,7 @@ class RequestAccount {
     const catalog::Model* reserved_for_ = nullptr;
     store::NanoUsd max_cost_ = 0;
     bool settled_ = false;
+    bool reservation_row_written_ = false;  // its row must then delete it
 };
 
 }  // namespace gaterouter::api

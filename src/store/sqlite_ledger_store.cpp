@@ -130,6 +130,40 @@ RecoveryResult SqliteLedgerStore::recover() {
     return result;
 }
 
+RecoveryResult SqliteLedgerStore::charge_left_behind(std::span<const ReservationRow> reservations) {
+    RecoveryResult result;
+    if (reservations.empty()) return result;
+    SqliteConnection& connection = database_.writer();
+    std::lock_guard lock(connection.mutex());
+    Transaction transaction(connection);
+    // A request's row comes at its settle time, after its reservation; a minute of slack covers a wall clock
+    // stepped back in between. The time index keeps the search to the rows since then.
+    Statement has_row(connection,
+                      "SELECT 1 FROM requests WHERE time_ms >= ?1 AND request_id = ?2 LIMIT 1");
+    for (const ReservationRow& r : reservations) {
+        has_row.bind(1, r.time_unix_ms - 60'000);
+        has_row.bind(2, std::string_view(r.request_id));
+        const bool settled = has_row.step();
+        has_row.reset();
+        if (settled) continue;
+        RequestRow row;
+        row.time_unix_ms = r.time_unix_ms;
+        row.request_id = r.request_id;
+        row.key_name = r.key_name;
+        row.team = r.team;
+        row.model = r.model;
+        row.task = r.task;
+        row.cost = r.amount;
+        row.flags = kChargedReservationFlag;
+        row.has_reservation_row = false;
+        batch_->write(row);
+        ++result.reservations;
+        result.charged += r.amount;
+    }
+    transaction.commit();
+    return result;
+}
+
 NanoUsd SqliteLedgerStore::sum_cost(const SpendFilter& filter) const {
     // Optional columns compare only when given (?N IS NULL), so one statement serves every scope.
     SqliteConnection& connection = database_.reader();

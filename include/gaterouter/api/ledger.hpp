@@ -16,6 +16,7 @@
 #include "gaterouter/config/config.hpp"
 #include "gaterouter/http/net.hpp"
 #include "gaterouter/store/ledger_writer.hpp"
+#include "gaterouter/store/reservation_slots.hpp"
 #include "gaterouter/store/sqlite_stores.hpp"
 
 namespace gaterouter::api {
@@ -32,7 +33,10 @@ struct Ledger {
     std::unique_ptr<store::SqliteLedgerStore> ledger_store;
     std::unique_ptr<store::SqliteKeyStore> key_store;
     std::unique_ptr<store::SqliteBudgetStore> budget_store;
-    std::unique_ptr<LedgerPorts> ports;  // before the writer: its callbacks reach them until it has stopped
+    // With durability normal: where reservations of requests in flight are kept (null: in the ledger, through
+    // the writer). Before the writer, as the ports: its callbacks reach both until it has stopped.
+    std::unique_ptr<store::ReservationSlots> slots;
+    std::unique_ptr<LedgerPorts> ports;
     std::unique_ptr<store::LedgerWriter> writer;
     std::unique_ptr<budget::BudgetEnforcer> budgets;
 };

@@ -4,8 +4,9 @@
 // upstream reported — is charged, and its ledger row is committed before the client gets the end of the
 // answer.
 //
-// When a budget covers the request, its reservation is written to the ledger (and committed) before the
-// request goes upstream: a crash then charges it at that maximum on restart, so spend cannot escape a budget.
+// When a budget covers the request, its reservation is on record before the request goes upstream: in the
+// reservation slots (durability normal; a store into a shared file mapping, no wait), else written to the
+// ledger and committed. A crash then charges it at that maximum on restart, so spend cannot escape a budget.
 // Without a ledger every call is a no-op.
 
 #include <functional>
@@ -58,6 +59,7 @@ class RequestAccount {
     store::NanoUsd max_cost_ = 0;
     bool settled_ = false;
     bool reservation_row_written_ = false;  // its row must then delete it
+    std::optional<std::uint32_t> reservation_slot_;  // held in Ledger::slots until the row has committed
 };
 
 }  // namespace gaterouter::api

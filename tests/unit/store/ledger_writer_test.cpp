@@ -26,6 +26,9 @@ class BatchRecordingStore final : public LedgerStore {
         sizes_.push_back(entries.size());
     }
     RecoveryResult recover() override { return inner_.recover(); }
+    RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) override {
+        return inner_.charge_left_behind(reservations);
+    }
     NanoUsd sum_cost(const SpendFilter& filter) const override { return inner_.sum_cost(filter); }
     SpendReport spend_report(const SpendQuery& query) const override { return inner_.spend_report(query); }
 

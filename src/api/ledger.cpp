@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "gaterouter/budget/pricing.hpp"
@@ -43,7 +44,7 @@ class HandlerWaiter final : public CommitWaiter {
 class LedgerPort {
   public:
     LedgerPort(net::io_context::executor_type executor, store::LedgerWriter& writer, LedgerPorts& ports)
-        : executor_(executor), writer_(writer), ports_(ports) {}
+        : executor_(executor), writer_(writer), ports_(ports), owner_(std::this_thread::get_id()) {}
     // Waiters not handed over belong to an io_context that may be gone by now (the process is ending): they
     // are let go, not destroyed.
     ~LedgerPort() {
@@ -52,6 +53,10 @@ class LedgerPort {
     }
     LedgerPort(const LedgerPort&) = delete;
     LedgerPort& operator=(const LedgerPort&) = delete;
+
+    // The thread that made the port: the only one that may queue(), as the outbox has no lock. (A worker's
+    // io_context is run by its one thread; one run by several threads is not served by a port.)
+    std::thread::id owner() const { return owner_; }
 
     // On the worker thread.
     void queue(store::LedgerEntry entry, std::unique_ptr<CommitWaiter> waiter) {
@@ -89,6 +94,7 @@ class LedgerPort {
     net::io_context::executor_type executor_;
     store::LedgerWriter& writer_;
     LedgerPorts& ports_;
+    const std::thread::id owner_;
     std::vector<store::LedgerWriter::Item> outbox_;                // worker thread only
     std::vector<std::unique_ptr<CommitWaiter>> outbox_waiters_;   // worker thread only
     std::vector<std::unique_ptr<CommitWaiter>> notices_;          // writer thread only
@@ -253,8 +259,9 @@ std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, c
 awaitable<void> commit_to_ledger(Ledger& ledger, store::LedgerEntry entry) {
     auto executor = co_await net::this_coro::executor;
     const auto* worker = executor.target<net::io_context::executor_type>();
-    if (worker == nullptr) {
-        // Not a worker's plain io_context executor: one hand-over and one post for this entry alone.
+    LedgerPort* port = worker != nullptr ? &ledger.ports->port_for(*worker, *ledger.writer) : nullptr;
+    if (port == nullptr || port->owner() != std::this_thread::get_id()) {
+        // Not a worker's own io_context: one hand-over and one post for this entry alone.
         co_await await_callback([&ledger, &entry](std::function<void()> done) {
             std::vector<store::LedgerWriter::Item> items;
             items.push_back({std::move(entry), std::move(done)});
@@ -262,11 +269,10 @@ awaitable<void> commit_to_ledger(Ledger& ledger, store::LedgerEntry entry) {
         });
         co_return;
     }
-    LedgerPort& port = ledger.ports->port_for(*worker, *ledger.writer);
     co_await net::async_initiate<decltype(net::use_awaitable), void()>(
-        [&port, &entry, worker](auto handler) {
+        [port, &entry, worker](auto handler) {
             auto work = net::prefer(*worker, net::execution::outstanding_work.tracked);
-            port.queue(std::move(entry),
+            port->queue(std::move(entry),
                        std::make_unique<HandlerWaiter<decltype(handler), decltype(work)>>(std::move(handler),
                                                                                          std::move(work)));
         },

@@ -2,15 +2,16 @@
 # bench/ledger_overhead.sh — what the spend ledger and a budget cost the gateway's throughput and tail latency.
 #
 # The core load of bench/run.sh (~1 KB non-streaming chat completion, bench/chat.lua, wrk -t1 -cC -dDs --latency)
-# against GateRouter with 1 worker in front of gaterouter-sim (1 thread, answers at once), in three set-ups that
+# against GateRouter with 1 worker in front of gaterouter-sim (1 thread, answers at once), in four set-ups that
 # differ only by the ledger:
 #   none     no ledger, no budget
 #   ledger   ledger (SQLite, WAL, durability: normal), no budget: each request commits its row, nothing more
 #   normal   ledger (durability: normal) and one hard budget covering the bench key
 #   full     the same with durability: full (a committed row survives a power cut: fsync per commit batch)
-# Every set-up has the same one API key (the one chat.lua sends), so key checking costs the same in all three. With
-# a budget, every request reserves its maximum cost, writes and commits its reservation row before going upstream,
-# and commits its ledger row before its answer is sent: two awaited commits per request (batched by the writer).
+# Every set-up has the same one API key (the one chat.lua sends), so key checking costs the same in all four. Every
+# request's ledger row is committed before its answer is sent. With a budget, every request also reserves its
+# maximum cost and puts the reservation on record before going upstream: in the reservation file with durability
+# normal (no wait), as a committed and synced row with full (a second awaited commit, batched by the writer).
 # The set-ups run in turn, --rounds times (none, ledger, normal, full, none, …), each on a fresh ledger file, after a
 # warm-up; per set-up the round with the most requests/s counts (the machine is shared: the least disturbed run).
 # Prints requests/s and p50/p99 per set-up, the difference to `none` in %, and whether the goal (≤ 5 % throughput

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -47,7 +48,7 @@ void LedgerWriter::enqueue(std::vector<Item>& items) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) throw std::logic_error("ledger writer stopped");
-        for (Item& item : items) queue_.push_back(std::move(item));
+        queue_.insert(queue_.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
         enqueued_total_ += items.size();
     }
     items.clear();
@@ -75,6 +76,7 @@ std::size_t LedgerWriter::queued() const {
 }
 
 void LedgerWriter::run() {
+    std::vector<Item> batch;
     std::vector<LedgerEntry> entries;
     std::vector<std::function<void()>> callbacks;
     for (;;) {
@@ -82,13 +84,19 @@ void LedgerWriter::run() {
             std::unique_lock lock(mutex_);
             work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) return;
-            const std::size_t n = std::min(queue_.size(), options_.max_batch);
-            for (std::size_t i = 0; i < n; ++i) {
-                entries.push_back(std::move(queue_.front().entry));
-                callbacks.push_back(std::move(queue_.front().on_committed));
-                queue_.pop_front();
+            if (queue_.size() <= options_.max_batch) {
+                batch.swap(queue_);  // the queue goes on in the last batch's buffer: no allocation either side
+            } else {
+                const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+                batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+                queue_.erase(queue_.begin(), end);
             }
         }
+        for (Item& item : batch) {
+            entries.push_back(std::move(item.entry));
+            callbacks.push_back(std::move(item.on_committed));
+        }
+        batch.clear();
         if (commit(entries)) {
             for (const auto& callback : callbacks) {
                 if (callback) callback();

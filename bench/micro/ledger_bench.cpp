@@ -4,7 +4,10 @@
 // with synchronous=FULL and NORMAL.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -128,5 +131,38 @@ void BM_LedgerWriterRows(benchmark::State& state) {
     state.SetLabel(state.range(0) == 0 ? "requests, synchronous=FULL" : "requests, synchronous=NORMAL");
 }
 BENCHMARK(BM_LedgerWriterRows)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// What a batch costs against what a row costs: requests handed over `range(0)` at a time (as a worker hands
+// over what one turn of its event loop queued), each waiting for its batch to commit before the next is handed
+// over (as requests wait for their row), synchronous=NORMAL. 1 is the writer's cost per request when every
+// request is its own batch.
+void BM_LedgerWriterHandOver(benchmark::State& state) {
+    const int per_hand_over = static_cast<int>(state.range(0));
+    BenchDatabase database(store::Durability::normal);
+    std::mutex mutex;
+    std::condition_variable done;
+    std::atomic<int> committed{0};
+    store::LedgerWriterOptions options;
+    options.after_batch = [&] {
+        std::lock_guard lock(mutex);
+        done.notify_one();
+    };
+    store::LedgerWriter writer(database.ledger(), options);
+    std::vector<store::LedgerWriter::Item> items;
+    int next = 0;
+    for (auto _ : state) {
+        for (int i = 0; i < per_hand_over; ++i, ++next) {
+            store::RequestRow row = request_row(next);
+            row.has_reservation_row = false;
+            items.push_back({std::move(row), [&] { ++committed; }});
+        }
+        writer.enqueue(items);
+        std::unique_lock lock(mutex);
+        done.wait(lock, [&] { return committed == next; });
+    }
+    state.SetItemsProcessed(state.iterations() * per_hand_over);
+    state.SetLabel("requests, synchronous=NORMAL");
+}
+BENCHMARK(BM_LedgerWriterHandOver)->Arg(1)->Arg(8)->Arg(64)->UseRealTime();
 
 }  // namespace

@@ -2,9 +2,154 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
 #include "gaterouter/budget/pricing.hpp"
 
 namespace gaterouter::api {
+namespace {
+
+// A coroutine waiting for its ledger entry to commit. Owns the coroutine's completion handler, and work on
+// its io_context so that the worker's run() does not return while requests wait for the ledger.
+class CommitWaiter {
+  public:
+    virtual ~CommitWaiter() = default;
+    // On the waiting coroutine's worker thread.
+    virtual void resume() = 0;
+};
+
+template <class Handler, class Work>
+class HandlerWaiter final : public CommitWaiter {
+  public:
+    HandlerWaiter(Handler handler, Work work) : handler_(std::move(handler)), work_(std::move(work)) {}
+    void resume() override { std::move(handler_)(); }
+
+  private:
+    Handler handler_;
+    Work work_;
+};
+
+}  // namespace
+
+// One worker's way to the ledger writer and back. On the worker's side, the entries its requests queue are
+// handed to the writer by one handler posted to the worker's own io_context at the first entry of a turn of
+// its event loop, so everything queued in that turn goes in one batch. On the writer's side, the commit
+// notices of a batch are collected and posted back in one handler that resumes every waiting coroutine: one
+// cross-thread wake-up each way per batch rather than per request.
+class LedgerPort {
+  public:
+    LedgerPort(net::io_context::executor_type executor, store::LedgerWriter& writer, LedgerPorts& ports)
+        : executor_(executor), writer_(writer), ports_(ports), owner_(std::this_thread::get_id()) {}
+    // Waiters not handed over belong to an io_context that may be gone by now (the process is ending): they
+    // are let go, not destroyed.
+    ~LedgerPort() {
+        for (auto& waiter : outbox_waiters_) (void)waiter.release();
+        for (auto& waiter : notices_) (void)waiter.release();
+    }
+    LedgerPort(const LedgerPort&) = delete;
+    LedgerPort& operator=(const LedgerPort&) = delete;
+
+    // The thread that made the port: the only one that may queue(), as the outbox has no lock. (A worker's
+    // io_context is run by its one thread; one run by several threads is not served by a port.)
+    std::thread::id owner() const { return owner_; }
+
+    // On the worker thread.
+    void queue(store::LedgerEntry entry, std::unique_ptr<CommitWaiter> waiter) {
+        CommitWaiter* notice = waiter.get();
+        // Two pointers: small enough for std::function to keep without an allocation.
+        outbox_.push_back({std::move(entry), [this, notice] { committed(notice); }});
+        outbox_waiters_.push_back(std::move(waiter));
+        if (outbox_.size() == 1) net::post(executor_, [this] { hand_over(); });
+    }
+
+    // On the writer thread, for each entry of a committed batch; deliver() follows after the batch.
+    void committed(CommitWaiter* waiter);
+
+    // On the writer thread: one handler to the worker resumes every coroutine whose entry has committed.
+    void deliver() {
+        net::post(executor_, [notices = std::move(notices_)]() mutable {
+            for (auto& waiter : notices) waiter->resume();
+        });
+        notices_.clear();
+    }
+
+  private:
+    void hand_over() {
+        try {
+            writer_.enqueue(outbox_);
+            for (auto& waiter : outbox_waiters_) (void)waiter.release();  // the writer's callbacks have them
+        } catch (const std::logic_error&) {
+            // The writer has stopped (the process is ending): the waiting requests are dropped, as a stopped
+            // io_context drops its handlers; a reservation row already written is charged at the next start.
+            outbox_.clear();
+        }
+        outbox_waiters_.clear();
+    }
+
+    net::io_context::executor_type executor_;
+    store::LedgerWriter& writer_;
+    LedgerPorts& ports_;
+    const std::thread::id owner_;
+    std::vector<store::LedgerWriter::Item> outbox_;                // worker thread only
+    std::vector<std::unique_ptr<CommitWaiter>> outbox_waiters_;   // worker thread only
+    std::vector<std::unique_ptr<CommitWaiter>> notices_;          // writer thread only
+};
+
+class LedgerPorts {
+  public:
+    // The port of the worker that runs `executor`'s io_context, made at its first use.
+    LedgerPort& port_for(const net::io_context::executor_type& executor, store::LedgerWriter& writer) {
+        const net::io_context* context = &net::query(executor, net::execution::context);
+        // Each worker asks for its own port again and again: a per-thread cache saves the lock. The serial
+        // tells this LedgerPorts from an earlier one at the same address.
+        thread_local struct {
+            std::uint64_t serial = 0;
+            const net::io_context* context = nullptr;
+            LedgerPort* port = nullptr;
+        } cache;
+        if (cache.serial == serial_ && cache.context == context) return *cache.port;
+        std::lock_guard lock(mutex_);
+        auto it = std::find_if(ports_.begin(), ports_.end(), [&](const auto& p) { return p.first == context; });
+        if (it == ports_.end()) {
+            ports_.emplace_back(context, std::make_unique<LedgerPort>(executor, writer, *this));
+            it = std::prev(ports_.end());
+        }
+        cache = {serial_, context, it->second.get()};
+        return *it->second;
+    }
+
+    // On the writer thread.
+    void touched(LedgerPort& port) { touched_.push_back(&port); }
+    void after_batch() {
+        for (LedgerPort* port : touched_) port->deliver();
+        touched_.clear();
+    }
+
+  private:
+    static std::uint64_t next_serial() {
+        static std::atomic<std::uint64_t> serial{0};
+        return ++serial;
+    }
+
+    const std::uint64_t serial_ = next_serial();
+    std::mutex mutex_;
+    std::vector<std::pair<const net::io_context*, std::unique_ptr<LedgerPort>>> ports_;
+    std::vector<LedgerPort*> touched_;  // writer thread only: ports with notices to deliver
+};
+
+void LedgerPort::committed(CommitWaiter* waiter) {
+    if (notices_.empty()) ports_.touched(*this);
+    notices_.emplace_back(waiter);
+}
+
+Ledger::Ledger() = default;
+Ledger::~Ledger() = default;
+
 namespace {
 
 store::BudgetRecord record_of(const config::BudgetConfig& b) {
@@ -36,7 +181,24 @@ std::unique_ptr<Ledger> open_ledger(const config::Config& config, const budget::
     ledger->key_store = std::make_unique<store::SqliteKeyStore>(*ledger->database);
     ledger->budget_store = std::make_unique<store::SqliteBudgetStore>(*ledger->database);
 
-    const store::RecoveryResult recovered = ledger->ledger_store->recover();
+    store::RecoveryResult recovered = ledger->ledger_store->recover();
+    // The reservation slots are read at every start, whatever the durability now: the last run may have used
+    // them. Charged first, emptied after, so a crash in between charges nothing twice (a slot whose request has
+    // a row is skipped).
+    try {
+        ledger->slots = std::make_unique<store::ReservationSlots>(config.ledger.path + "-reservations");
+        const store::RecoveryResult from_slots =
+            ledger->ledger_store->charge_left_behind(ledger->slots->left_behind());
+        recovered.reservations += from_slots.reservations;
+        recovered.charged += from_slots.charged;
+        ledger->slots->clear_all();
+    } catch (const store::StoreError& e) {
+        if (ledger->slots) throw;  // recovery itself failed: do not start on a ledger that misses spend
+        spdlog::warn("ledger: reservations go through the ledger writer: {}", e.what());
+    }
+    // durability: full promises that what is on record survives a power cut, reservations too: they are
+    // committed (and synced) by the writer. normal promises survival of a killed process, as the slots do.
+    if (options.durability == store::Durability::full) ledger->slots.reset();
     if (recovered.reservations > 0) {
         spdlog::warn(
             "ledger: charged {} request(s) left in flight by the last run at their reserved maximum "
@@ -47,10 +209,12 @@ std::unique_ptr<Ledger> open_ledger(const config::Config& config, const budget::
     for (const auto& b : config.budgets) ledger->budget_store->put_budget(record_of(b));
     ledger->budgets = std::make_unique<budget::BudgetEnforcer>(clock, std::move(on_alert));
     reload_budgets(*ledger);
+    ledger->ports = std::make_unique<LedgerPorts>();
     store::LedgerWriterOptions writer_options;
     writer_options.on_error = [](const std::string& error) {
         spdlog::error("ledger: a write failed and is being retried: {}", error);
     };
+    writer_options.after_batch = [ports = ledger->ports.get()] { ports->after_batch(); };
     ledger->writer = std::make_unique<store::LedgerWriter>(*ledger->ledger_store, std::move(writer_options));
     return ledger;
 }
@@ -90,6 +254,29 @@ std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, c
         }
     }
     return std::make_shared<const auth::ApiKeySet>(std::move(keys));
+}
+
+awaitable<void> commit_to_ledger(Ledger& ledger, store::LedgerEntry entry) {
+    auto executor = co_await net::this_coro::executor;
+    const auto* worker = executor.target<net::io_context::executor_type>();
+    LedgerPort* port = worker != nullptr ? &ledger.ports->port_for(*worker, *ledger.writer) : nullptr;
+    if (port == nullptr || port->owner() != std::this_thread::get_id()) {
+        // Not a worker's own io_context: one hand-over and one post for this entry alone.
+        co_await await_callback([&ledger, &entry](std::function<void()> done) {
+            std::vector<store::LedgerWriter::Item> items;
+            items.push_back({std::move(entry), std::move(done)});
+            ledger.writer->enqueue(items);
+        });
+        co_return;
+    }
+    co_await net::async_initiate<decltype(net::use_awaitable), void()>(
+        [port, &entry, worker](auto handler) {
+            auto work = net::prefer(*worker, net::execution::outstanding_work.tracked);
+            port->queue(std::move(entry),
+                       std::make_unique<HandlerWaiter<decltype(handler), decltype(work)>>(std::move(handler),
+                                                                                         std::move(work)));
+        },
+        net::use_awaitable);
 }
 
 awaitable<void> await_callback(std::function<void(std::function<void()> done)> submit) {

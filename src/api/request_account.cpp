@@ -1,5 +1,6 @@
 #include "gaterouter/api/request_account.hpp"
 
+#include <atomic>
 #include <exception>
 
 #include "gaterouter/api/chat_completions.hpp"
@@ -27,10 +28,14 @@ RequestAccount::RequestAccount(const Services& services, RequestScope& scope, co
 RequestAccount::~RequestAccount() {
     if (settled_ || !services_.ledger) return;
     try {
-        charge(0, {});
+        std::function<void()> let_go;
+        if (reservation_slot_) {
+            let_go = [slots = services_.ledger->slots.get(), slot = *reservation_slot_] { slots->release(slot); };
+        }
+        services_.ledger->writer->record(charge(0), std::move(let_go));
     } catch (const std::exception&) {
-        // The writer has stopped (a request torn down at exit): its reservation row stays in the ledger and
-        // the next start charges it at its maximum, so nothing escapes a budget.
+        // The writer has stopped (a request torn down at exit): its reservation (row or slot) stays and the
+        // next start charges it at its maximum, so nothing escapes a budget.
     }
 }
 
@@ -69,9 +74,15 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     row.model = reserved_for_->id;
     row.task = task_;
     row.amount = reservation_.amount();
-    co_await await_callback([ledger, &row](std::function<void()> done) {
-        ledger->writer->reserve(std::move(row), std::move(done));
-    });
+    if (ledger->slots) {
+        // Each worker searches for a free slot from its own place.
+        static std::atomic<std::uint32_t> next_worker{0};
+        thread_local std::uint32_t hint = next_worker.fetch_add(1) * 1024;
+        reservation_slot_ = ledger->slots->claim(row, hint);
+        if (reservation_slot_) co_return std::nullopt;  // on record: no need to wait for the writer
+    }
+    reservation_row_written_ = true;
+    co_await commit_to_ledger(*ledger, std::move(row));
     co_return std::nullopt;
 }
 
@@ -123,7 +134,7 @@ void RequestAccount::charge_partial(std::int64_t events_relayed) {
     scope_.set_usage(usage, cost_of(usage, *served));
 }
 
-void RequestAccount::charge(unsigned status, std::function<void()> on_committed) {
+store::RequestRow RequestAccount::charge(unsigned status) {
     settled_ = true;
     Ledger* ledger = services_.ledger.get();
     const catalog::Model* served = scope_.served();
@@ -133,12 +144,17 @@ void RequestAccount::charge(unsigned status, std::function<void()> on_committed)
     const std::string_view model = served != nullptr ? std::string_view(served->id) : std::string_view{};
     const std::int64_t at =
         ledger->budgets->settle(std::move(reservation_), tags_of(key_, model, task_), cost);
-    ledger->writer->record(row(status, at, cost), std::move(on_committed));
+    store::RequestRow r = row(status, at, cost);
+    r.has_reservation_row = reservation_row_written_;
+    return r;
 }
 
 awaitable<void> RequestAccount::settle(unsigned status) {
     if (settled_ || !services_.ledger) co_return;
-    co_await await_callback([this, status](std::function<void()> done) { charge(status, std::move(done)); });
+    co_await commit_to_ledger(*services_.ledger, charge(status));
+    // Only once the row is on record may the reservation go: a crash in between charges nothing twice, as
+    // recovery skips a reservation whose request has a row.
+    if (reservation_slot_) services_.ledger->slots->release(*reservation_slot_);
 }
 
 }  // namespace gaterouter::api

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -32,13 +33,25 @@ void LedgerWriter::reserve(ReservationRow row, std::function<void()> on_committe
     enqueue({std::move(row), std::move(on_committed)});
 }
 
-void LedgerWriter::enqueue(Pending pending) {
+void LedgerWriter::enqueue(Item item) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) throw std::logic_error("ledger writer stopped");
-        queue_.push_back(std::move(pending));
+        queue_.push_back(std::move(item));
         ++enqueued_total_;
     }
+    work_ready_.notify_one();
+}
+
+void LedgerWriter::enqueue(std::vector<Item>& items) {
+    if (items.empty()) return;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) throw std::logic_error("ledger writer stopped");
+        queue_.insert(queue_.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+        enqueued_total_ += items.size();
+    }
+    items.clear();
     work_ready_.notify_one();
 }
 
@@ -63,6 +76,7 @@ std::size_t LedgerWriter::queued() const {
 }
 
 void LedgerWriter::run() {
+    std::vector<Item> batch;
     std::vector<LedgerEntry> entries;
     std::vector<std::function<void()>> callbacks;
     for (;;) {
@@ -70,17 +84,24 @@ void LedgerWriter::run() {
             std::unique_lock lock(mutex_);
             work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) return;
-            const std::size_t n = std::min(queue_.size(), options_.max_batch);
-            for (std::size_t i = 0; i < n; ++i) {
-                entries.push_back(std::move(queue_.front().entry));
-                callbacks.push_back(std::move(queue_.front().on_committed));
-                queue_.pop_front();
+            if (queue_.size() <= options_.max_batch) {
+                batch.swap(queue_);  // the queue goes on in the last batch's buffer: no allocation either side
+            } else {
+                const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+                batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+                queue_.erase(queue_.begin(), end);
             }
         }
+        for (Item& item : batch) {
+            entries.push_back(std::move(item.entry));
+            callbacks.push_back(std::move(item.on_committed));
+        }
+        batch.clear();
         if (commit(entries)) {
             for (const auto& callback : callbacks) {
                 if (callback) callback();
             }
+            if (options_.after_batch) options_.after_batch();
         }
         {
             std::lock_guard lock(mutex_);

@@ -59,6 +59,11 @@ void Statement::bind(int index, std::string_view value) {
           "cannot bind");
 }
 
+void Statement::bind_unowned(int index, std::string_view value) {
+    check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC),
+          "cannot bind");
+}
+
 void Statement::bind(int index, const std::optional<std::int64_t>& value) {
     if (value) {
         bind(index, *value);

@@ -44,6 +44,8 @@ class Statement {
     void bind(int index, std::int64_t value);
     void bind(int index, double value);
     void bind(int index, std::string_view value);
+    // Without a copy: `value` must stay alive and unchanged until reset().
+    void bind_unowned(int index, std::string_view value);
     void bind(int index, const std::optional<std::int64_t>& value);
     // True while there is a row to read.
     bool step();

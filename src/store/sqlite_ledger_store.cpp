@@ -16,31 +16,35 @@ struct SqliteLedgerStore::BatchStatements {
                          "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, "
                          "status, attempts, flags) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
-          delete_reservation(connection, "DELETE FROM reservations WHERE request_id = ?1") {}
+          delete_reservation(connection, "DELETE FROM reservations WHERE request_id = ?1"),
+          begin(connection, "BEGIN IMMEDIATE"),
+          commit(connection, "COMMIT") {}
+
+    // The rows' text is bound without a copy: each row outlives its statement's step, and reset() comes
+    // before the next row's bindings.
 
     void write(const ReservationRow& row) {
         Statement& s = insert_reservation;
-        s.reset();
-        s.bind(1, row.request_id);
+        s.bind_unowned(1, row.request_id);
         s.bind(2, row.time_unix_ms);
-        s.bind(3, row.key_name);
-        s.bind(4, row.team);
-        s.bind(5, row.model);
-        s.bind(6, row.task);
+        s.bind_unowned(3, row.key_name);
+        s.bind_unowned(4, row.team);
+        s.bind_unowned(5, row.model);
+        s.bind_unowned(6, row.task);
         s.bind(7, row.amount);
         s.step();
+        s.reset();
     }
 
     void write(const RequestRow& row) {
         Statement& s = insert_request;
-        s.reset();
         s.bind(1, row.time_unix_ms);
-        s.bind(2, row.request_id);
-        s.bind(3, row.key_name);
-        s.bind(4, row.team);
-        s.bind(5, row.model);
-        s.bind(6, row.provider);
-        s.bind(7, row.task);
+        s.bind_unowned(2, row.request_id);
+        s.bind_unowned(3, row.key_name);
+        s.bind_unowned(4, row.team);
+        s.bind_unowned(5, row.model);
+        s.bind_unowned(6, row.provider);
+        s.bind_unowned(7, row.task);
         s.bind(8, row.prompt_tokens);
         s.bind(9, row.completion_tokens);
         s.bind(10, row.cached_tokens);
@@ -48,16 +52,21 @@ struct SqliteLedgerStore::BatchStatements {
         s.bind(12, row.cost);
         s.bind(13, std::int64_t{row.status});
         s.bind(14, std::int64_t{row.attempts});
-        s.bind(15, row.flags);
+        s.bind_unowned(15, row.flags);
         s.step();
-        delete_reservation.reset();
-        delete_reservation.bind(1, row.request_id);
+        s.reset();
+        if (!row.has_reservation_row) return;
+        delete_reservation.bind_unowned(1, row.request_id);
         delete_reservation.step();
+        delete_reservation.reset();
     }
 
     Statement insert_reservation;
     Statement insert_request;
     Statement delete_reservation;
+    // Prepared once: a batch is often a row or two, and parsing BEGIN and COMMIT each time showed.
+    Statement begin;
+    Statement commit;
 };
 
 SqliteLedgerStore::SqliteLedgerStore(const SqliteDatabase& database) : database_(database) {
@@ -73,11 +82,27 @@ SqliteLedgerStore::~SqliteLedgerStore() {
 void SqliteLedgerStore::write_batch(std::span<const LedgerEntry> entries) {
     SqliteConnection& connection = database_.writer();
     std::lock_guard lock(connection.mutex());
-    Transaction transaction(connection);
-    for (const LedgerEntry& entry : entries) {
-        std::visit([this](const auto& row) { batch_->write(row); }, entry);
+    BatchStatements& batch = *batch_;
+    try {
+        batch.begin.step();
+        batch.begin.reset();
+        for (const LedgerEntry& entry : entries) {
+            std::visit([&batch](const auto& row) { batch.write(row); }, entry);
+        }
+        batch.commit.step();
+        batch.commit.reset();
+    } catch (const StoreError&) {
+        // A statement that failed is reset (and its error cleared) before the rollback, so the next batch
+        // starts clean; SQLite may have rolled back already, which makes ROLLBACK fail: that is ignored.
+        for (Statement* s : {&batch.begin, &batch.insert_reservation, &batch.insert_request,
+                              &batch.delete_reservation, &batch.commit}) {
+            s->reset();
+        }
+        if (sqlite3_get_autocommit(connection.handle()) == 0) {
+            sqlite3_exec(connection.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+        throw;
     }
-    transaction.commit();
 }
 
 RecoveryResult SqliteLedgerStore::recover() {
@@ -101,6 +126,40 @@ RecoveryResult SqliteLedgerStore::recover() {
     charge.bind(1, std::string_view(kChargedReservationFlag));
     charge.step();
     connection.exec("DELETE FROM reservations");
+    transaction.commit();
+    return result;
+}
+
+RecoveryResult SqliteLedgerStore::charge_left_behind(std::span<const ReservationRow> reservations) {
+    RecoveryResult result;
+    if (reservations.empty()) return result;
+    SqliteConnection& connection = database_.writer();
+    std::lock_guard lock(connection.mutex());
+    Transaction transaction(connection);
+    // A request's row comes at its settle time, after its reservation; a minute of slack covers a wall clock
+    // stepped back in between. The time index keeps the search to the rows since then.
+    Statement has_row(connection,
+                      "SELECT 1 FROM requests WHERE time_ms >= ?1 AND request_id = ?2 LIMIT 1");
+    for (const ReservationRow& r : reservations) {
+        has_row.bind(1, r.time_unix_ms - 60'000);
+        has_row.bind(2, std::string_view(r.request_id));
+        const bool settled = has_row.step();
+        has_row.reset();
+        if (settled) continue;
+        RequestRow row;
+        row.time_unix_ms = r.time_unix_ms;
+        row.request_id = r.request_id;
+        row.key_name = r.key_name;
+        row.team = r.team;
+        row.model = r.model;
+        row.task = r.task;
+        row.cost = r.amount;
+        row.flags = kChargedReservationFlag;
+        row.has_reservation_row = false;
+        batch_->write(row);
+        ++result.reservations;
+        result.charged += r.amount;
+    }
     transaction.commit();
     return result;
 }

@@ -16,15 +16,27 @@
 #include "gaterouter/config/config.hpp"
 #include "gaterouter/http/net.hpp"
 #include "gaterouter/store/ledger_writer.hpp"
+#include "gaterouter/store/reservation_slots.hpp"
 #include "gaterouter/store/sqlite_stores.hpp"
 
 namespace gaterouter::api {
 
+class LedgerPorts;  // each worker's way to the writer and back (src/api/ledger.cpp)
+
 struct Ledger {
+    Ledger();
+    ~Ledger();
+    Ledger(const Ledger&) = delete;
+    Ledger& operator=(const Ledger&) = delete;
+
     std::unique_ptr<store::SqliteDatabase> database;
     std::unique_ptr<store::SqliteLedgerStore> ledger_store;
     std::unique_ptr<store::SqliteKeyStore> key_store;
     std::unique_ptr<store::SqliteBudgetStore> budget_store;
+    // With durability normal: where reservations of requests in flight are kept (null: in the ledger, through
+    // the writer). Before the writer, as the ports: its callbacks reach both until it has stopped.
+    std::unique_ptr<store::ReservationSlots> slots;
+    std::unique_ptr<LedgerPorts> ports;
     std::unique_ptr<store::LedgerWriter> writer;
     std::unique_ptr<budget::BudgetEnforcer> budgets;
 };
@@ -40,6 +52,13 @@ std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, c
 
 // Re-reads the budgets from the store into the enforcer (after the admin API changed them).
 void reload_budgets(Ledger& ledger);
+
+// Queues `entry` for the ledger writer and suspends the calling coroutine until it has committed; resumes on
+// the coroutine's own executor. The entries a worker queues during one turn of its event loop reach the
+// writer together (one hand-over, so one batch and one wake-up), and the commit notices of a batch come back
+// to each worker in one post: the cost of a commit is shared by every request in it. Throws
+// std::logic_error once the writer has stopped.
+awaitable<void> commit_to_ledger(Ledger& ledger, store::LedgerEntry entry);
 
 // Suspends the calling coroutine until `submit(done)` calls done() on any thread (the ledger writer's
 // on_committed); resumes on the coroutine's own executor.

@@ -4,8 +4,9 @@
 // upstream reported — is charged, and its ledger row is committed before the client gets the end of the
 // answer.
 //
-// When a budget covers the request, its reservation is written to the ledger (and committed) before the
-// request goes upstream: a crash then charges it at that maximum on restart, so spend cannot escape a budget.
+// When a budget covers the request, its reservation is on record before the request goes upstream: in the
+// reservation slots (durability normal; a store into a shared file mapping, no wait), else written to the
+// ledger and committed. A crash then charges it at that maximum on restart, so spend cannot escape a budget.
 // Without a ledger every call is a no-op.
 
 #include <functional>
@@ -45,8 +46,8 @@ class RequestAccount {
   private:
     std::optional<budget::BudgetRefusal> hold_for(const catalog::Model& model);
     store::RequestRow row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const;
-    // Charges the budgets and queues the row; on_committed (may be empty) runs once it has committed.
-    void charge(unsigned status, std::function<void()> on_committed);
+    // Charges the budgets; the request's row, to be queued.
+    store::RequestRow charge(unsigned status);
 
     const Services& services_;
     RequestScope& scope_;
@@ -57,6 +58,8 @@ class RequestAccount {
     const catalog::Model* reserved_for_ = nullptr;
     store::NanoUsd max_cost_ = 0;
     bool settled_ = false;
+    bool reservation_row_written_ = false;  // its row must then delete it
+    std::optional<std::uint32_t> reservation_slot_;  // held in Ledger::slots until the row has committed
 };
 
 }  // namespace gaterouter::api

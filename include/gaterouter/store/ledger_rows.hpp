@@ -27,6 +27,8 @@ struct RequestRow {
     int status = 0;  // the HTTP status the client got; 0 when it never got one (recovered after a crash)
     int attempts = 0;
     std::string flags;  // comma-separated, e.g. "charged_reservation"
+    // False when no ReservationRow was written for this request: there is none to delete with the row.
+    bool has_reservation_row = true;
 };
 
 // Flag of a request row written by recovery for a reservation left behind by a crash.

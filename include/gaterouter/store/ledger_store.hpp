@@ -18,6 +18,10 @@ class LedgerStore {
     // Charges every reservation left behind by a crash at its reserved amount, as a request row flagged
     // kChargedReservationFlag at the reservation's time, and clears them. Run at startup, before the writer.
     virtual RecoveryResult recover() = 0;
+    // The same for reservations kept outside the ledger (reservation_slots.hpp) and left behind by a crash:
+    // each is charged as such a row, unless its request already has a row (the crash came after the row's
+    // commit, before its reservation was let go). Request ids are taken as unique, as everywhere in the ledger.
+    virtual RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) = 0;
     // Total cost of the request rows the filter covers.
     virtual NanoUsd sum_cost(const SpendFilter& filter) const = 0;
     virtual SpendReport spend_report(const SpendQuery& query) const = 0;

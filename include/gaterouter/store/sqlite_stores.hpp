@@ -17,6 +17,7 @@ class SqliteLedgerStore final : public LedgerStore {
 
     void write_batch(std::span<const LedgerEntry> entries) override;
     RecoveryResult recover() override;
+    RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) override;
     NanoUsd sum_cost(const SpendFilter& filter) const override;
     SpendReport spend_report(const SpendQuery& query) const override;
 

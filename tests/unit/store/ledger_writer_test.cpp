@@ -26,6 +26,9 @@ class BatchRecordingStore final : public LedgerStore {
         sizes_.push_back(entries.size());
     }
     RecoveryResult recover() override { return inner_.recover(); }
+    RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) override {
+        return inner_.charge_left_behind(reservations);
+    }
     NanoUsd sum_cost(const SpendFilter& filter) const override { return inner_.sum_cost(filter); }
     SpendReport spend_report(const SpendQuery& query) const override { return inner_.spend_report(query); }
 
@@ -123,4 +126,43 @@ TEST(StoreLedgerWriter, RefusesRowsAfterStop) {
     LedgerWriter writer(ledger);
     writer.stop();
     EXPECT_THROW(writer.record(request(1), {}), std::logic_error);
+}
+
+TEST(StoreLedgerWriter, EnqueuedItemsCommitInOneBatchThenAfterBatchRuns) {
+    TempDatabasePath file;
+    SqliteDatabase database(file.options());
+    SqliteLedgerStore sqlite(database);
+    BatchRecordingStore ledger(sqlite);
+    std::atomic<int> callbacks{0};
+    std::promise<int> after_batch;
+    LedgerWriterOptions options;
+    options.after_batch = [&] { after_batch.set_value(callbacks.load()); };
+    LedgerWriter writer(ledger, options);
+
+    std::vector<LedgerWriter::Item> items;
+    items.push_back({ReservationRow{1, "req-0", "", "", "m", "", 900}, [&] { ++callbacks; }});
+    for (int i = 0; i < 5; ++i) items.push_back({request(i), [&] { ++callbacks; }});
+    writer.enqueue(items);
+    EXPECT_TRUE(items.empty());
+
+    EXPECT_EQ(after_batch.get_future().get(), 6);  // after every on_committed of the batch
+    const std::vector<std::size_t> expected{6};
+    EXPECT_EQ(ledger.sizes(), expected);
+    EXPECT_EQ(ledger.sum_cost(between(0, 1'000'000)), 5 * 10);
+    EXPECT_EQ(ledger.recover().reservations, 0);  // req-0's row deleted its reservation
+}
+
+TEST(StoreLedgerWriter, ARowWithoutReservationRowLeavesOtherReservations) {
+    TempDatabasePath file;
+    SqliteDatabase database(file.options());
+    SqliteLedgerStore ledger(database);
+    {
+        LedgerWriter writer(ledger);
+        writer.reserve({1, "req-1", "", "", "m", "", 900}, {});
+        RequestRow row = request(2);
+        row.has_reservation_row = false;
+        writer.record(std::move(row), {});
+    }
+    EXPECT_EQ(ledger.sum_cost(between(0, 1'000'000)), 10);
+    EXPECT_EQ(ledger.recover().charged, 900);
 }

@@ -1,0 +1,89 @@
+#include "gaterouter/store/reservation_slots.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "gaterouter/store/sqlite_stores.hpp"
+#include "temp_database.hpp"
+
+using namespace gaterouter::store;
+
+namespace {
+
+ReservationRow reservation(const std::string& id, NanoUsd amount) {
+    return {1000, id, "key-a", "team-a", "model-a", "chat", amount};
+}
+
+std::string slots_path(const TempDatabasePath& file) {
+    return file.path() + "-reservations";
+}
+
+}  // namespace
+
+TEST(StoreReservationSlots, WhatIsClaimedAndNotReleasedIsLeftBehindForTheNextStart) {
+    TempDatabasePath file;
+    {
+        ReservationSlots slots(slots_path(file), 8);
+        std::uint32_t hint = 0;
+        const auto a = slots.claim(reservation("req-a", 700), hint);
+        const auto b = slots.claim(reservation("req-b", 900), hint);
+        ASSERT_TRUE(a && b);
+        EXPECT_NE(*a, *b);
+        slots.release(*a);
+    }  // the process ends without releasing req-b
+    ReservationSlots slots(slots_path(file), 8);
+    const auto left = slots.left_behind();
+    ASSERT_EQ(left.size(), 1u);
+    EXPECT_EQ(left[0].request_id, "req-b");
+    EXPECT_EQ(left[0].key_name, "key-a");
+    EXPECT_EQ(left[0].team, "team-a");
+    EXPECT_EQ(left[0].model, "model-a");
+    EXPECT_EQ(left[0].task, "chat");
+    EXPECT_EQ(left[0].time_unix_ms, 1000);
+    EXPECT_EQ(left[0].amount, 900);
+    slots.clear_all();
+    EXPECT_TRUE(slots.left_behind().empty());
+}
+
+TEST(StoreReservationSlots, RefusesWhatDoesNotFitAndWhenFull) {
+    TempDatabasePath file;
+    ReservationSlots slots(slots_path(file), 2);
+    std::uint32_t hint = 1;
+    EXPECT_FALSE(slots.claim(reservation(std::string(600, 'x'), 1), hint));
+    const auto a = slots.claim(reservation("a", 1), hint);
+    const auto b = slots.claim(reservation("b", 1), hint);
+    ASSERT_TRUE(a && b);
+    EXPECT_FALSE(slots.claim(reservation("c", 1), hint));
+    slots.release(*a);
+    EXPECT_EQ(slots.claim(reservation("c", 1), hint), a);
+}
+
+TEST(StoreReservationSlots, OneProcessAtATime) {
+    TempDatabasePath file;
+    ReservationSlots slots(slots_path(file), 2);
+    EXPECT_THROW(ReservationSlots(slots_path(file), 2), StoreError);
+}
+
+TEST(StoreReservationSlots, RecoveryChargesOnlyRequestsWithoutARow) {
+    TempDatabasePath file;
+    SqliteDatabase database(file.options());
+    SqliteLedgerStore ledger(database);
+    RequestRow settled;
+    settled.time_unix_ms = 1500;
+    settled.request_id = "req-settled";
+    settled.cost = 40;
+    settled.status = 200;
+    settled.has_reservation_row = false;
+    const LedgerEntry entries[] = {settled};
+    ledger.write_batch(entries);
+
+    const ReservationRow left[] = {reservation("req-settled", 700), reservation("req-cut-off", 900)};
+    const RecoveryResult result = ledger.charge_left_behind(left);
+    EXPECT_EQ(result.reservations, 1);
+    EXPECT_EQ(result.charged, 900);
+    EXPECT_EQ(ledger.sum_cost(between(0, 1'000'000)), 940);
+    // Charging again (a crash before the slots were emptied) charges nothing twice.
+    EXPECT_EQ(ledger.charge_left_behind(left).reservations, 0);
+    EXPECT_EQ(ledger.sum_cost(between(0, 1'000'000)), 940);
+}

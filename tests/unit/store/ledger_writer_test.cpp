@@ -84,7 +84,7 @@ TEST(StoreLedgerWriter, BatchesWhatQueuesWhileACommitRuns) {
     SqliteDatabase database(file.options());
     SqliteLedgerStore sqlite(database);
     BatchRecordingStore ledger(sqlite);
-    LedgerWriter writer(ledger, {64, {}});
+    LedgerWriter writer(ledger, {64, {}, {}});
 
     // The first callback holds the writer thread until 200 more rows have queued behind it.
     std::promise<void> holding;

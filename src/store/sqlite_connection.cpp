@@ -4,7 +4,22 @@
 
 namespace gaterouter::store {
 
+namespace {
+
+// Before the first connection: SQLite's memory statistics take a global mutex on every allocation, which the
+// writer thread and the readers would contend on for figures no one reads.
+void configure_sqlite_once() {
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
+}
+
+}  // namespace
+
 SqliteConnection::SqliteConnection(const std::string& path, int busy_timeout_ms) {
+    configure_sqlite_once();
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
         const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";

@@ -12,13 +12,14 @@ PolicyWeights builtin_weights(std::string_view name) {
 }
 
 Policies::Policies(const config::RoutingConfig& routing) {
-    for (const char* name : config::kPolicyNames) policies_.push_back({name, builtin_weights(name)});
+    for (const char* name : config::kPolicyNames) policies_.push_back({name, builtin_weights(name), {}});
     for (const auto& pc : routing.policies) {
         Policy* policy = nullptr;
         for (auto& p : policies_) {
             if (p.name == pc.name) policy = &p;
         }
-        if (policy == nullptr) policy = &policies_.emplace_back(Policy{pc.name, builtin_weights(pc.name)});
+        if (policy == nullptr)
+            policy = &policies_.emplace_back(Policy{pc.name, builtin_weights(pc.name), {}});
         PolicyWeights& w = policy->weights;
         w.quality = pc.quality.value_or(w.quality);
         w.cost = pc.cost.value_or(w.cost);

@@ -5,6 +5,7 @@
 #include "gaterouter/obs/json_text.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace gaterouter::openai {
 namespace {
@@ -242,9 +243,28 @@ class Scanner {
         return true;
     }
 
+    // Skips plain ASCII (no quote, backslash, control or non-ASCII byte) eight bytes at a time: most of a
+    // prompt's text. A false alarm only hands the next bytes to the byte-by-byte loop.
+    void skip_plain_ascii() {
+        constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+        constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+        const auto has_zero_byte = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+        while (pos_ + 8 <= doc_.size()) {
+            std::uint64_t x = 0;
+            std::memcpy(&x, doc_.data() + pos_, sizeof x);
+            const std::uint64_t special = has_zero_byte(x ^ (kOnes * '"')) |
+                                          has_zero_byte(x ^ (kOnes * '\\')) |
+                                          ((x - kOnes * 0x20) & ~x & kHighs) | (x & kHighs);
+            if (special != 0) return;
+            pos_ += 8;
+        }
+    }
+
     bool string() {
         ++pos_;  // opening quote
         while (pos_ < doc_.size()) {
+            skip_plain_ascii();
+            if (pos_ >= doc_.size()) break;
             const auto c = static_cast<unsigned char>(doc_[pos_]);
             if (c == '"') return ++pos_, true;
             if (c == '\\') {

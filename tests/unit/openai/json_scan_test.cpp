@@ -53,6 +53,29 @@ TEST(JsonScan, RejectsInvalidDocuments) {
     for (const auto& doc : bad) EXPECT_FALSE(valid(doc)) << doc;
 }
 
+// Long runs of plain ASCII are skipped eight bytes at a time: whatever sits at any offset of such a run must
+// still be seen.
+TEST(JsonScan, SeesEveryByteOfLongStrings) {
+    for (std::size_t at = 0; at < 24; ++at) {
+        const std::string run(24, 'a');
+        const auto with = [&](std::string_view piece) {
+            return "\"" + run.substr(0, at) + std::string(piece) + run.substr(at) + "\"";
+        };
+        EXPECT_TRUE(valid(with(""))) << at;
+        EXPECT_TRUE(valid(with("\\n\\\"\\u00e9"))) << at;
+        EXPECT_TRUE(valid(with("\xC3\xA9 \x7F~ "))) << at;
+        EXPECT_FALSE(valid(with("\x01"))) << at;
+        EXPECT_FALSE(valid(with("\x1F"))) << at;
+        EXPECT_FALSE(valid(with("\xFF"))) << at;
+        EXPECT_FALSE(valid(with("\\q"))) << at;
+        EXPECT_FALSE(valid(with("\"x"))) << at;  // a quote ends the string early
+        EXPECT_FALSE(valid("\"" + run.substr(0, at))) << at;  // unterminated
+        JsonSyntaxError e;
+        EXPECT_FALSE(scan_json(with("\t"), e)) << at;
+        EXPECT_EQ(e.offset, at + 1) << "the control character is where the error is";
+    }
+}
+
 TEST(JsonScan, ReportsWhereItFailed) {
     JsonSyntaxError e;
     EXPECT_FALSE(scan_json(R"({"a":1,"b":x})", e));

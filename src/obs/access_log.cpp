@@ -1,8 +1,8 @@
 #include "gaterouter/obs/access_log.hpp"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <ctime>
@@ -49,17 +49,45 @@ void field(std::string& out, std::string_view name, std::int64_t value) {
 
 }  // namespace
 
-AccessLog::AccessLog(bool enabled) {
-    if (!enabled) return;
-    logger_ = spdlog::get("access");
-    if (!logger_) {
-        logger_ = std::make_shared<spdlog::async_logger>(
-            "access", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool(),
-            spdlog::async_overflow_policy::overrun_oldest);
-        logger_->set_pattern("%v");
-        logger_->set_level(spdlog::level::info);
-        spdlog::register_logger(logger_);
+AccessLog::AccessLog(bool enabled, int fd) : fd_(fd) {
+    if (enabled) writer_ = std::thread([this] { run(); });
+}
+
+AccessLog::~AccessLog() {
+    if (!writer_.joinable()) return;
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
     }
+    wake_.notify_one();
+    writer_.join();
+}
+
+void AccessLog::run() {
+    std::string out;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait_for(lock, std::chrono::milliseconds(5),
+                       [this] { return stopping_ || pending_.size() >= kFlushBytes; });
+        out.swap(pending_);
+        const bool last = stopping_;
+        lock.unlock();
+        std::size_t done = 0;
+        while (done < out.size()) {
+            const ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;  // the output is gone (closed pipe): nothing more to do with these lines
+            done += static_cast<std::size_t>(n);
+        }
+        out.clear();
+        if (last) return;
+        lock.lock();
+    }
+}
+
+std::uint64_t AccessLog::dropped() const {
+    const std::lock_guard lock(mutex_);
+    return dropped_;
 }
 
 std::string AccessLog::format(const AccessRecord& r) {
@@ -90,9 +118,20 @@ std::string AccessLog::format(const AccessRecord& r) {
 }
 
 void AccessLog::write(const AccessRecord& record) const {
-    if (!logger_) return;
-    const std::string line = format(record);
-    logger_->log(spdlog::level::info, spdlog::string_view_t(line.data(), line.size()));
+    if (!writer_.joinable()) return;
+    std::string line = format(record);
+    line.push_back('\n');
+    bool flush_now = false;
+    {
+        const std::lock_guard lock(mutex_);
+        if (pending_.size() + line.size() > kMaxPendingBytes) {
+            ++dropped_;
+            return;
+        }
+        pending_.append(line);
+        flush_now = pending_.size() >= kFlushBytes && pending_.size() - line.size() < kFlushBytes;
+    }
+    if (flush_now) wake_.notify_one();
 }
 
 }  // namespace gaterouter::obs

@@ -1,6 +1,5 @@
 #include "gaterouter/obs/logging.hpp"
 
-#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -22,8 +21,6 @@ void set_log_level(std::string_view level) {
 }
 
 void setup_logging(std::string_view level) {
-    // One background thread formats nothing: access lines arrive formatted and it only writes them.
-    spdlog::init_thread_pool(16384, 1);
     auto main =
         std::make_shared<spdlog::logger>("gaterouter", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     main->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);

@@ -1,15 +1,15 @@
 #pragma once
-// One structured JSON line per request, written by spdlog's async logger so the event loop never waits on
-// the terminal or the disk.
+// One structured JSON line per request on standard output. Workers append lines to a buffer under a short
+// lock and never wait on the terminal or the disk; a writer thread of its own writes the buffer out every few
+// milliseconds in one call (at once when it grows large), so a busy gateway pays no thread wake-up per line.
+// Past kMaxPendingBytes (the output is stuck) lines are dropped and counted rather than held.
 
+#include <condition_variable>
 #include <cstdint>
-#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
-
-namespace spdlog {
-class logger;
-}
+#include <thread>
 
 namespace gaterouter::obs {
 
@@ -31,14 +31,31 @@ struct AccessRecord {
 
 class AccessLog {
   public:
-    // Lines go to standard output; `enabled` false makes write() a no-op.
-    explicit AccessLog(bool enabled);
+    static constexpr std::size_t kFlushBytes = 64 * 1024;
+    static constexpr std::size_t kMaxPendingBytes = 16 * 1024 * 1024;
+
+    // Lines go to `fd` (standard output by default); `enabled` false makes write() a no-op.
+    explicit AccessLog(bool enabled, int fd = 1);
+    // Writes what is buffered, then stops the writer.
+    ~AccessLog();
+    AccessLog(const AccessLog&) = delete;
+    AccessLog& operator=(const AccessLog&) = delete;
+
     void write(const AccessRecord& record) const;
     // The line write() would log (tests read it).
     static std::string format(const AccessRecord& record);
+    std::uint64_t dropped() const;
 
   private:
-    std::shared_ptr<spdlog::logger> logger_;
+    void run();
+
+    int fd_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable wake_;
+    mutable std::string pending_;
+    mutable std::uint64_t dropped_ = 0;
+    bool stopping_ = false;
+    std::thread writer_;
 };
 
 }  // namespace gaterouter::obs

@@ -1,6 +1,10 @@
 #include "gaterouter/obs/access_log.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +44,36 @@ TEST(AccessLog, NullsWhatIsUnknown) {
     const auto j = nlohmann::json::parse(AccessLog::format(r));
     EXPECT_TRUE(j["model"].is_null());
     EXPECT_TRUE(j["ttfb_us"].is_null());
+}
+
+TEST(AccessLog, WritesEveryLineToItsOutputByTheTimeItStops) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    std::string written;
+    std::thread reader([&] {
+        char buffer[4096];
+        for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;)
+            written.append(buffer, static_cast<std::size_t>(n));
+    });
+    {
+        const AccessLog access(true, fds[1]);
+        for (int i = 0; i < 5000; ++i) {
+            const std::string id = "req-" + std::to_string(i);
+            AccessRecord r;
+            r.request_id = id;
+            r.status = 200;
+            access.write(r);
+        }
+        EXPECT_EQ(access.dropped(), 0U);
+    }
+    close(fds[1]);
+    reader.join();
+    close(fds[0]);
+    std::size_t lines = 0;
+    for (std::size_t at = 0; (at = written.find('\n', at)) != std::string::npos; ++at) ++lines;
+    EXPECT_EQ(lines, 5000U);
+    EXPECT_NE(written.find("\"request_id\":\"req-0\""), std::string::npos);
+    EXPECT_NE(written.find("\"request_id\":\"req-4999\""), std::string::npos);
 }
 
 TEST(RequestId, KeepsSaneClientIdsAndReplacesOthers) {

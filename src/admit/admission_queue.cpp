@@ -80,12 +80,7 @@ void AdmissionQueue::note_joining(route::Clock::time_point now) {
 }
 
 void AdmissionQueue::note_left(const std::string& flow, route::Clock::duration waited) {
-    const double ms = std::chrono::duration<double, std::milli>(waited).count();
-    WaitHistogram& h = waits_[flow];
-    const auto bucket = std::lower_bound(kWaitBucketsMs.begin(), kWaitBucketsMs.end(), ms);
-    ++h.counts[static_cast<std::size_t>(bucket - kWaitBucketsMs.begin())];
-    h.sum_ms += ms;
-    ++h.total;
+    waits_[flow].observe(std::chrono::duration<double, std::milli>(waited).count(), kWaitBucketsMs);
 }
 
 awaitable<WaitOutcome> AdmissionQueue::wait(const KeyQueuePolicy& key, std::span<const std::uint32_t> models,

@@ -87,7 +87,7 @@ KeyQueuePolicy KeyLimits::queue_policy(std::string_view key_name) const {
     const auto it = queues_.find(policy.flow);
     if (it == queues_.end()) return policy;
     policy.share = it->second.share.value_or(policy.share);
-    policy.max_depth = it->second.max_depth.value_or(admission_.key_max_depth);
+    policy.max_depth = it->second.max_depth.value_or(policy.max_depth);
     policy.max_wait = it->second.max_wait.value_or(policy.max_wait);
     return policy;
 }

@@ -160,16 +160,21 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
     RequestScope& scope, RequestAccount& account, http::Request& request, const openai::ChatRequest& chat,
     const RouteDecision& decision, std::string_view key_name) const {
     std::optional<openai::ApiError> last_error;
-    std::size_t attempts = 0;
     bool waited_for_recovery = false;
     QueuePlace queued(services_);
     CapacitySlot handed;  // a place the admission queue handed over
     const auto started = std::chrono::steady_clock::now();
+    const auto attempts = [&scope] { return static_cast<std::size_t>(scope.attempts()); };  // hedges included
+    // What is left of the request's own time limit (decision.timeout must be set).
+    const auto time_left = [&] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            *decision.timeout - (std::chrono::steady_clock::now() - started));
+    };
     for (;;) {
         bool saturated = false;
         bool refills =
             false;  // a saturated candidate waits for time (rate buckets), not for a request to end
-        for (std::size_t i = 0; i < decision.candidates.size() && attempts < services_.max_attempts; ++i) {
+        for (std::size_t i = 0; i < decision.candidates.size() && attempts() < services_.max_attempts; ++i) {
             const route::Candidate& candidate = decision.candidates[i];
             route::DeploymentState& health = services_.deployments->of(*candidate.model);
             if (auto refused = account.cover(*candidate.model)) {
@@ -186,7 +191,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
                 continue;
             }
             queued.leave(true);
-            if (attempts == 0) {
+            if (attempts() == 0) {
                 services_.retry_budget->on_request();
             } else if (!services_.retry_budget->try_spend()) {
                 co_return last_error;  // a wide outage: failovers would only add load
@@ -195,35 +200,31 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
             if (decision.first_token_timeout)
                 timeouts.first_byte = std::min(timeouts.first_byte, *decision.first_token_timeout);
             if (decision.timeout) {
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    *decision.timeout - (std::chrono::steady_clock::now() - started));
+                const auto left = time_left();
                 if (left.count() <= 0) co_return openai::request_timeout(decision.timeout->count());
                 timeouts.total = std::min(timeouts.total, left);
             }
-            ++attempts;
             scope.begin_attempt(candidate.model->provider->name);
-            // The last try may take the client's body itself; earlier ones send a copy, kept for a retry.
-            const bool last_try = attempts == services_.max_attempts || i + 1 == decision.candidates.size();
-            std::optional<Hedge> hedge = plan_hedge(decision, i, chat.stream);
-            if (hedge) hedge->body = request.body();
+            std::optional<Hedge> hedge = plan_hedge(decision, i, chat.stream, request.body());
+            // The last try may take the client's body itself; earlier ones, and one that may be hedged, send
+            // a copy, so that the client's body is still there for a retry or the hedge.
+            const bool last_try =
+                !hedge && (attempts() == services_.max_attempts || i + 1 == decision.candidates.size());
             std::string copy;
             std::string& body = last_try ? request.body() : (copy = request.body());
             Attempt attempt = co_await try_candidate(scope, account, chat, body, candidate, health,
                                                      std::move(slot), timeouts, hedge ? &*hedge : nullptr);
             if (attempt.done) co_return std::nullopt;
             last_error = std::move(attempt.error);
-            attempts = std::max<std::size_t>(attempts, static_cast<std::size_t>(scope.attempts()));
         }
         handed.release();  // not used after all: the next waiter may
-        if (attempts > 0) co_return last_error;
+        if (attempts() > 0) co_return last_error;
         if (saturated) {
             if (queued.models.empty()) {
                 queued.policy = services_.key_limits->queue_policy(key_name);
                 if (decision.timeout) {
-                    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        *decision.timeout - (std::chrono::steady_clock::now() - started));
                     queued.policy.max_wait =
-                        std::max(std::min(queued.policy.max_wait, left), std::chrono::milliseconds(0));
+                        std::max(std::min(queued.policy.max_wait, time_left()), std::chrono::milliseconds(0));
                 }
                 for (const route::Candidate& c : decision.candidates) queued.models.push_back(c.model->index);
             }
@@ -256,14 +257,17 @@ void ChatCompletionsHandler::QueuePlace::leave(bool served) {
     CapacitySlot(services_.deployments->of(model), *late, services_.admission.get()).release();
 }
 
-// A place on the deployment for the next attempt: the one the admission queue handed over, or one taken now;
-// empty when the deployment cannot take the request (breaker, Retry-After pause, limits).
 CapacitySlot ChatCompletionsHandler::take_place(route::DeploymentState& health, std::uint32_t model,
                                                 CapacitySlot& handed) const {
     if (handed.holds(model)) {
         if (health.breaker.allow() && health.take_rate()) return std::move(handed);
         return {};
     }
+    return take_new_place(health, model);
+}
+
+CapacitySlot ChatCompletionsHandler::take_new_place(route::DeploymentState& health,
+                                                    std::uint32_t model) const {
     if (!health.available() || !health.breaker.allow() || !health.take_capacity()) return {};
     return CapacitySlot(health, model, services_.admission.get());
 }
@@ -395,9 +399,8 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     co_return attempt;
 }
 
-std::optional<ChatCompletionsHandler::Hedge> ChatCompletionsHandler::plan_hedge(const RouteDecision& decision,
-                                                                                std::size_t index,
-                                                                                bool stream) const {
+std::optional<ChatCompletionsHandler::Hedge> ChatCompletionsHandler::plan_hedge(
+    const RouteDecision& decision, std::size_t index, bool stream, const std::string& body) const {
     if (decision.hedging == nullptr || !decision.hedging->hedge || index + 1 >= decision.candidates.size())
         return std::nullopt;
     const config::HedgeConfig& settings = *decision.hedging->hedge;
@@ -413,7 +416,7 @@ std::optional<ChatCompletionsHandler::Hedge> ChatCompletionsHandler::plan_hedge(
         if (q.empty()) return std::nullopt;
         after = std::max(after, std::chrono::milliseconds(static_cast<std::int64_t>(q.front())));
     }
-    return Hedge{after, std::span(decision.candidates).subspan(index + 1), {}};
+    return Hedge{after, std::span(decision.candidates).subspan(index + 1), &body};
 }
 
 awaitable<void> ChatCompletionsHandler::send(Contender& contender, upstream::Timeouts timeouts,
@@ -446,12 +449,11 @@ awaitable<ChatCompletionsHandler::Contender*> ChatCompletionsHandler::race(
         for (const route::Candidate& other : hedge.others) {
             route::DeploymentState& health = services_.deployments->of(*other.model);
             if (account.cover(*other.model)) continue;
-            CapacitySlot none;
-            CapacitySlot slot = take_place(health, other.model->index, none);
+            CapacitySlot slot = take_new_place(health, other.model->index);
             if (!slot) continue;
             second.emplace(other, health, std::move(slot));
             const providers::ProviderRuntime& provider = services_.providers->of(*other.model->provider);
-            std::string body = hedge.body;
+            std::string body = *hedge.body;
             second->request = provider.chat->build_request(chat, body, *other.model);
             second->request.set("x-request-id", scope.id());
             scope.begin_attempt(other.model->provider->name);
@@ -465,8 +467,8 @@ awaitable<ChatCompletionsHandler::Contender*> ChatCompletionsHandler::race(
         done.expires_at(net::steady_timer::time_point::max());
         co_await done.async_wait(with_ec(ec));
     }
+    // Neither answered: both are done, and the second's failure is the one to report.
     Contender* winner = answered(first) || !second ? &first : &*second;
-    if (second && !answered(first) && !answered(*second)) winner = second->done ? &*second : &first;
     Contender* loser = winner == &first ? (second ? &*second : nullptr) : &first;
     if (loser != nullptr && !loser->done) {
         loser->cancel.cancel();

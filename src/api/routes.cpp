@@ -7,6 +7,7 @@
 #include "gaterouter/api/handlers.hpp"
 #include "gaterouter/api/route_explain.hpp"
 #include "gaterouter/api/usage.hpp"
+#include "gaterouter/obs/prometheus.hpp"
 #include "gaterouter/obs/request_id.hpp"
 
 namespace gaterouter::api {
@@ -52,42 +53,35 @@ awaitable<void> healthz(const Services& services, http::Request& request, http::
     co_await scope.send_json(http::Status::ok, R"({"status":"ok"})");
 }
 
+// A label list naming a key, its value escaped: key names come from the config and the admin API.
+std::string key_label(std::string_view key, std::string_view extra = {}) {
+    std::string labels = "key=\"";
+    obs::append_label_value(labels, key);
+    labels.append("\"").append(extra);
+    return labels;
+}
+
 // The admission queue: how many wait, how long they waited, and how their waits ended.
 void admission_metrics(const admit::AdmissionQueue& queue, std::string& out) {
-    out.append(
-        fmt::format("# HELP gaterouter_admission_waiting Requests waiting for capacity.\n"
-                    "# TYPE gaterouter_admission_waiting gauge\ngaterouter_admission_waiting {}\n",
-                    queue.depth()));
-    out.append(
-        "# HELP gaterouter_admission_queue_depth Requests waiting for capacity, by key.\n"
-        "# TYPE gaterouter_admission_queue_depth gauge\n");
+    obs::family(out, "gaterouter_admission_waiting", "gauge", "Requests waiting for capacity.");
+    out.append(fmt::format("gaterouter_admission_waiting {}\n", queue.depth()));
+    obs::family(out, "gaterouter_admission_queue_depth", "gauge", "Requests waiting for capacity, by key.");
     queue.for_each_depth([&out](std::string_view key, std::size_t depth) {
-        out.append(fmt::format("gaterouter_admission_queue_depth{{key=\"{}\"}} {}\n", key, depth));
+        out.append(fmt::format("gaterouter_admission_queue_depth{{{}}} {}\n", key_label(key), depth));
     });
-    out.append(
-        "# HELP gaterouter_admission_outcomes_total Waits in the admission queue by how they ended: "
-        "admitted, or refused and why.\n# TYPE gaterouter_admission_outcomes_total counter\n");
+    obs::family(out, "gaterouter_admission_outcomes_total", "counter",
+                "Waits in the admission queue by how they ended: admitted, or refused and why.");
     for (const auto outcome :
          {admit::WaitOutcome::handed_over, admit::WaitOutcome::key_full, admit::WaitOutcome::gateway_full,
           admit::WaitOutcome::would_wait_too_long, admit::WaitOutcome::timed_out}) {
         out.append(fmt::format("gaterouter_admission_outcomes_total{{outcome=\"{}\"}} {}\n",
                                admit::outcome_name(outcome), queue.outcomes(outcome)));
     }
-    out.append(
-        "# HELP gaterouter_admission_wait_ms How long requests waited in the admission queue, by key.\n"
-        "# TYPE gaterouter_admission_wait_ms histogram\n");
-    for (const auto& [key, h] : queue.wait_histograms()) {
-        std::uint64_t cumulative = 0;
-        for (std::size_t i = 0; i < admit::AdmissionQueue::kWaitBucketsMs.size(); ++i) {
-            cumulative += h.counts[i];
-            out.append(fmt::format("gaterouter_admission_wait_ms_bucket{{key=\"{}\",le=\"{}\"}} {}\n", key,
-                                   admit::AdmissionQueue::kWaitBucketsMs[i], cumulative));
-        }
-        out.append(
-            fmt::format("gaterouter_admission_wait_ms_bucket{{key=\"{}\",le=\"+Inf\"}} {}\n", key, h.total));
-        out.append(fmt::format("gaterouter_admission_wait_ms_sum{{key=\"{}\"}} {}\n", key, h.sum_ms));
-        out.append(fmt::format("gaterouter_admission_wait_ms_count{{key=\"{}\"}} {}\n", key, h.total));
-    }
+    obs::family(out, "gaterouter_admission_wait_ms", "histogram",
+                "How long requests waited in the admission queue, by key.");
+    for (const auto& [key, h] : queue.wait_histograms())
+        obs::render_histogram(out, "gaterouter_admission_wait_ms", key_label(key), h,
+                              admit::AdmissionQueue::kWaitBucketsMs);
 }
 
 // Prometheus text format: the per-request series, then the live state of every deployment.
@@ -96,7 +90,7 @@ std::string metrics_text(const Services& services) {
     out.reserve(16384);
     services.metrics->render(out);
     const auto family = [&out](const char* name, const char* type, const char* help) {
-        out.append(fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type));
+        obs::family(out, name, type, help);
     };
     const auto sample = [&out](const char* name, const catalog::Model& m, std::string_view extra,
                                double value) {
@@ -184,13 +178,13 @@ std::string metrics_text(const Services& services) {
         sample("gaterouter_hedges_total", m, ",outcome=\"won\"", static_cast<double>(s.hedges_won.load()));
     });
     if (services.admission) admission_metrics(*services.admission, out);
-    out.append(
-        "# HELP gaterouter_key_limit_refusals_total Requests refused at once for a key's own limits.\n"
-        "# TYPE gaterouter_key_limit_refusals_total counter\n");
+    family("gaterouter_key_limit_refusals_total", "counter",
+           "Requests refused at once for a key's own limits.");
     services.key_limits->for_each([&out](std::string_view key, const admit::KeyLimiter& limiter) {
         for (const admit::Limit limit : admit::kLimits) {
-            out.append(fmt::format("gaterouter_key_limit_refusals_total{{key=\"{}\",limit=\"{}\"}} {}\n", key,
-                                   admit::limit_name(limit), limiter.refusals(limit)));
+            const std::string labels = key_label(key, fmt::format(",limit=\"{}\"", admit::limit_name(limit)));
+            out.append(fmt::format("gaterouter_key_limit_refusals_total{{{}}} {}\n", labels,
+                                   limiter.refusals(limit)));
         }
     });
     return out;

@@ -10,18 +10,6 @@ namespace {
 
 std::atomic<std::uint64_t> next_registry_id{1};
 
-// A label value as Prometheus wants it: backslash, quote and newline escaped.
-void append_label_value(std::string& out, std::string_view value) {
-    for (const char c : value) {
-        if (c == '\\' || c == '"') out.push_back('\\');
-        if (c == '\n') {
-            out.append("\\n");
-            continue;
-        }
-        out.push_back(c);
-    }
-}
-
 std::string label_key(const RequestSample& s) {
     std::string key;
     key.reserve(80);
@@ -35,41 +23,7 @@ std::string label_key(const RequestSample& s) {
     return key;
 }
 
-void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
-template <std::size_t N>
-void render_histogram(std::string& out, std::string_view name, const std::string& labels,
-                      const RequestMetrics::Histogram<N>& h, const std::array<double, N>& bounds) {
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i <= N; ++i) {
-        cumulative += h.counts[i];
-        const std::string le = i < N ? fmt::format("{}", bounds[i]) : std::string("+Inf");
-        out.append(fmt::format("{}_bucket{{{},le=\"{}\"}} {}\n", name, labels, le, cumulative));
-    }
-    out.append(fmt::format("{}_sum{{{}}} {}\n", name, labels, h.sum));
-    out.append(fmt::format("{}_count{{{}}} {}\n", name, labels, h.count));
-}
-
 }  // namespace
-
-template <std::size_t N>
-void RequestMetrics::Histogram<N>::observe(double v, const std::array<double, N>& bounds) {
-    std::size_t i = 0;
-    while (i < N && v > bounds[i]) ++i;
-    ++counts[i];
-    sum += v;
-    ++count;
-}
-
-template <std::size_t N>
-void RequestMetrics::Histogram<N>::merge(const Histogram& other) {
-    for (std::size_t i = 0; i <= N; ++i) counts[i] += other.counts[i];
-    sum += other.sum;
-    count += other.count;
-}
 
 void RequestMetrics::Series::merge(const Series& o) {
     requests += o.requests;

@@ -27,6 +27,7 @@
 
 #include "gaterouter/admit/fair_queue.hpp"
 #include "gaterouter/http/net.hpp"
+#include "gaterouter/obs/prometheus.hpp"
 #include "gaterouter/route/clock.hpp"
 
 namespace gaterouter::admit {
@@ -99,13 +100,9 @@ class AdmissionQueue {
     std::uint64_t outcomes(WaitOutcome outcome) const {
         return outcome_counts_[static_cast<std::size_t>(outcome)].load(std::memory_order_relaxed);
     }
-    // Wait histogram of the requests that left the queue (served or timed out), per key.
+    // Wait histogram (ms) of the requests that left the queue (served or timed out), per key.
     static constexpr std::array<double, 9> kWaitBucketsMs = {1, 5, 10, 25, 50, 100, 250, 1000, 5000};
-    struct WaitHistogram {
-        std::array<std::uint64_t, kWaitBucketsMs.size() + 1> counts{};
-        double sum_ms = 0;
-        std::uint64_t total = 0;
-    };
+    using WaitHistogram = obs::Histogram<kWaitBucketsMs.size()>;
     std::unordered_map<std::string, WaitHistogram> wait_histograms() const;
 
   private:

@@ -67,7 +67,7 @@ class ChatCompletionsHandler {
     struct Hedge {
         std::chrono::milliseconds after{0};
         std::span<const route::Candidate> others;
-        std::string body;  // the client's body, for the second request
+        const std::string* body = nullptr;  // the client's body, copied for the second request if it is sent
     };
 
     // Where a request stands in the admission queue once it had to wait. Leaves the queue when the request
@@ -93,7 +93,10 @@ class ChatCompletionsHandler {
                                                        const openai::ChatRequest& chat,
                                                        const RouteDecision& decision,
                                                        std::string_view key_name) const;
+    // A place on the deployment for the next attempt: the one the admission queue handed over, or a new one.
     CapacitySlot take_place(route::DeploymentState& health, std::uint32_t model, CapacitySlot& handed) const;
+    // A new place, when the deployment can take the request now (breaker, Retry-After pause, limits).
+    CapacitySlot take_new_place(route::DeploymentState& health, std::uint32_t model) const;
     static openai::ApiError queue_refusal(admit::WaitOutcome outcome, const admit::KeyQueuePolicy& policy);
     std::optional<std::chrono::steady_clock::duration> time_to_recovery(const RouteDecision& decision) const;
     // `timeouts`: the upstream section's, shortened by the request's own limits.
@@ -103,7 +106,8 @@ class ChatCompletionsHandler {
                                      CapacitySlot slot, upstream::Timeouts timeouts, Hedge* hedge) const;
     // The hedge for an attempt on decision.candidates[index], when its policy hedges and a threshold is
     // known.
-    std::optional<Hedge> plan_hedge(const RouteDecision& decision, std::size_t index, bool stream) const;
+    std::optional<Hedge> plan_hedge(const RouteDecision& decision, std::size_t index, bool stream,
+                                    const std::string& body) const;
     // Sends `first`, and a second request per `hedge` if `first` is slow; the contender that got a response
     // head first (or the one that failed last), with the other one cancelled and finished.
     awaitable<Contender*> race(RequestScope& scope, RequestAccount& account, const openai::ChatRequest& chat,

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gaterouter/obs/prometheus.hpp"
+
 namespace gaterouter::obs {
 
 struct RequestSample {
@@ -49,13 +51,7 @@ class RequestMetrics {
                                                                 0.0025,  0.005,  0.01,    0.025,  0.05};
 
     template <std::size_t N>
-    struct Histogram {
-        std::array<std::uint64_t, N + 1> counts{};  // the last: above every bound
-        double sum = 0;
-        std::uint64_t count = 0;
-        void observe(double v, const std::array<double, N>& bounds);
-        void merge(const Histogram& other);
-    };
+    using Histogram = obs::Histogram<N>;
 
     struct Series {
         std::uint64_t requests = 0;

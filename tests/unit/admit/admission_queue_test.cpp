@@ -160,7 +160,7 @@ TEST(AdmissionQueue, AWaiterPollsInItsPlaceThenTimesOutAfterItsMaximumWait) {
     EXPECT_EQ(queue.outcomes(WaitOutcome::timed_out), 1U);
     const auto waits = queue.wait_histograms();
     ASSERT_TRUE(waits.contains("a"));
-    EXPECT_EQ(waits.at("a").total, 2U);
+    EXPECT_EQ(waits.at("a").count, 2U);
 }
 
 TEST(AdmissionQueue, LeavingGivesBackAPlaceHandedOverMeanwhile) {

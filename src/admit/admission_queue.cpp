@@ -40,15 +40,15 @@ AdmissionQueue::AdmissionQueue(AdmissionOptions options, const route::Clock& clo
     : options_(options), clock_(clock) {}
 
 std::optional<WaitOutcome> AdmissionQueue::refusal(const KeyQueuePolicy& key,
-                                                   route::Clock::duration wait_left) const {
+                                                   route::Clock::time_point now) const {
     if (queue_.size(key.flow) >= key.max_depth) return WaitOutcome::key_full;
     if (queue_.size() >= options_.max_depth) return WaitOutcome::gateway_full;
-    const double rate = admission_rate(clock_.now());
+    const double rate = admission_rate(now);
     if (rate <= 0) return std::nullopt;
     const double ahead = static_cast<double>(queue_.ahead_of_new(key.flow, key.share)) + 1.0;
     // With a margin: places free up in bursts, so the rate is only an estimate, and a request that waits its
     // maximum for nothing is worse off than one refused at once.
-    const double seconds_left = std::chrono::duration<double>(wait_left).count();
+    const double seconds_left = std::chrono::duration<double>(key.max_wait).count();
     if (ahead / rate > 0.8 * seconds_left) return WaitOutcome::would_wait_too_long;
     return std::nullopt;
 }
@@ -64,12 +64,6 @@ double AdmissionQueue::admission_rate(route::Clock::time_point now) const {
     return span > 0 ? static_cast<double>(n) / span : 0;
 }
 
-void AdmissionQueue::note_admitted(route::Clock::time_point now) {
-    admitted_at_[admitted_next_] = now;
-    admitted_next_ = (admitted_next_ + 1) % admitted_at_.size();
-    ++admitted_count_;
-}
-
 void AdmissionQueue::note_joining(route::Clock::time_point now) {
     if (depth_.load(std::memory_order_relaxed) != 0) return;
     // A queue forming again soon after the last one drained goes on with its rate; a later one starts afresh.
@@ -79,8 +73,15 @@ void AdmissionQueue::note_joining(route::Clock::time_point now) {
     busy_since_ = now;
 }
 
-void AdmissionQueue::note_left(const std::string& flow, route::Clock::duration waited) {
-    waits_[flow].observe(std::chrono::duration<double, std::milli>(waited).count(), kWaitBucketsMs);
+void AdmissionQueue::note_left(const KeyQueuePolicy& key, const WaitTicket& ticket,
+                               route::Clock::time_point now, WaitOutcome how) {
+    waits_[key.flow].observe(std::chrono::duration<double, std::milli>(now - ticket.first_queued).count(),
+                             kWaitBucketsMs);
+    count(how);
+    if (how != WaitOutcome::handed_over) return;
+    admitted_at_[admitted_next_] = now;  // for the service rate
+    admitted_next_ = (admitted_next_ + 1) % admitted_at_.size();
+    ++admitted_count_;
 }
 
 awaitable<WaitOutcome> AdmissionQueue::wait(const KeyQueuePolicy& key, std::span<const std::uint32_t> models,
@@ -94,7 +95,7 @@ awaitable<WaitOutcome> AdmissionQueue::wait(const KeyQueuePolicy& key, std::span
             if (!ticket.waited) {
                 ticket.first_queued = now;
                 ticket.deadline = now + key.max_wait;
-                if (const auto no = refusal(key, key.max_wait)) {
+                if (const auto no = refusal(key, now)) {
                     count(*no);
                     co_return *no;
                 }
@@ -122,17 +123,14 @@ awaitable<WaitOutcome> AdmissionQueue::wait(const KeyQueuePolicy& key, std::span
     if (entry->granted) {
         ticket.entry.reset();
         granted_model = entry->granted_model;
-        note_admitted(after);
-        note_left(key.flow, after - ticket.first_queued);
-        count(WaitOutcome::handed_over);
+        note_left(key, ticket, after, WaitOutcome::handed_over);
         co_return WaitOutcome::handed_over;
     }
     if (after < ticket.deadline) co_return WaitOutcome::look_again;
     queue_.remove(key.flow, entry);
     ticket.entry.reset();
     depth_.fetch_sub(1, std::memory_order_relaxed);
-    note_left(key.flow, after - ticket.first_queued);
-    count(WaitOutcome::timed_out);
+    note_left(key, ticket, after, WaitOutcome::timed_out);
     co_return WaitOutcome::timed_out;
 }
 
@@ -143,9 +141,7 @@ std::optional<std::uint32_t> AdmissionQueue::leave(const KeyQueuePolicy& key, Wa
     const auto now = clock_.now();
     const std::lock_guard lock(mutex_);
     if (served) {
-        note_admitted(now);
-        note_left(key.flow, now - ticket.first_queued);
-        count(WaitOutcome::handed_over);
+        note_left(key, ticket, now, WaitOutcome::handed_over);
     }
     if (entry->granted) return entry->granted_model;
     queue_.remove(key.flow, entry);

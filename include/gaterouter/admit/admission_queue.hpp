@@ -109,12 +109,13 @@ class AdmissionQueue {
     using WaiterPtr = std::shared_ptr<QueuedRequest>;
 
     // What refuses a request about to join, if anything (under the lock).
-    std::optional<WaitOutcome> refusal(const KeyQueuePolicy& key, route::Clock::duration wait_left) const;
+    std::optional<WaitOutcome> refusal(const KeyQueuePolicy& key, route::Clock::time_point now) const;
     // Places handed out per second lately; 0 when too few to tell.
     double admission_rate(route::Clock::time_point now) const;
-    void note_admitted(route::Clock::time_point now);
     void note_joining(route::Clock::time_point now);
-    void note_left(const std::string& flow, route::Clock::duration waited);
+    // A request left the queue (under the lock): its wait, its outcome, and, when served, the service rate.
+    void note_left(const KeyQueuePolicy& key, const WaitTicket& ticket, route::Clock::time_point now,
+                   WaitOutcome how);
     void count(WaitOutcome outcome) {
         outcome_counts_[static_cast<std::size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
     }

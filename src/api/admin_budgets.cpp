@@ -98,6 +98,7 @@ Reply spend_report(const Context& c, const http::Request& request) {
     const auto format = params.find("format");
     const std::string wanted = format == params.end() ? "json" : format->second;
     if (wanted != "json" && wanted != "csv") bad_field("format", "format must be json or csv.");
+    bring_up_to_date(ledger);
     const store::SpendReport report = ledger.ledger_store->spend_report(query);
     if (wanted == "csv") return {http::Status::ok, store::to_csv(report), "text/csv; charset=utf-8"};
     return json_reply(http::Status::ok, spend_report_json(report, query));

@@ -95,9 +95,9 @@ class LedgerPort {
     store::LedgerWriter& writer_;
     LedgerPorts& ports_;
     const std::thread::id owner_;
-    std::vector<store::LedgerWriter::Item> outbox_;                // worker thread only
-    std::vector<std::unique_ptr<CommitWaiter>> outbox_waiters_;   // worker thread only
-    std::vector<std::unique_ptr<CommitWaiter>> notices_;          // writer thread only
+    std::vector<store::LedgerWriter::Item> outbox_;              // worker thread only
+    std::vector<std::unique_ptr<CommitWaiter>> outbox_waiters_;  // worker thread only
+    std::vector<std::unique_ptr<CommitWaiter>> notices_;         // writer thread only
 };
 
 class LedgerPorts {
@@ -114,7 +114,8 @@ class LedgerPorts {
         } cache;
         if (cache.serial == serial_ && cache.context == context) return *cache.port;
         std::lock_guard lock(mutex_);
-        auto it = std::find_if(ports_.begin(), ports_.end(), [&](const auto& p) { return p.first == context; });
+        auto it =
+            std::find_if(ports_.begin(), ports_.end(), [&](const auto& p) { return p.first == context; });
         if (it == ports_.end()) {
             ports_.emplace_back(context, std::make_unique<LedgerPort>(executor, writer, *this));
             it = std::prev(ports_.end());
@@ -152,6 +153,22 @@ Ledger::~Ledger() = default;
 
 namespace {
 
+// Opens a file kept beside the ledger and runs its recovery. Without the file (another gateway process holds
+// it, or it cannot be mapped) the gateway goes on through the writer; a failed recovery stops the start, as
+// starting on a ledger that misses spend would be worse.
+template <class File, class Recover>
+std::unique_ptr<File> open_beside(const std::string& path, const char* what, Recover&& recover) {
+    std::unique_ptr<File> file;
+    try {
+        file = std::make_unique<File>(path);
+        recover(*file);
+    } catch (const store::StoreError& e) {
+        if (file) throw;
+        spdlog::warn("ledger: {} go through the ledger writer: {}", what, e.what());
+    }
+    return file;
+}
+
 store::BudgetRecord record_of(const config::BudgetConfig& b) {
     store::BudgetRecord r;
     r.name = b.name;
@@ -182,23 +199,38 @@ std::unique_ptr<Ledger> open_ledger(const config::Config& config, const budget::
     ledger->budget_store = std::make_unique<store::SqliteBudgetStore>(*ledger->database);
 
     store::RecoveryResult recovered = ledger->ledger_store->recover();
-    // The reservation slots are read at every start, whatever the durability now: the last run may have used
-    // them. Charged first, emptied after, so a crash in between charges nothing twice (a slot whose request has
-    // a row is skipped).
-    try {
-        ledger->slots = std::make_unique<store::ReservationSlots>(config.ledger.path + "-reservations");
-        const store::RecoveryResult from_slots =
-            ledger->ledger_store->charge_left_behind(ledger->slots->left_behind());
-        recovered.reservations += from_slots.reservations;
-        recovered.charged += from_slots.charged;
-        ledger->slots->clear_all();
-    } catch (const store::StoreError& e) {
-        if (ledger->slots) throw;  // recovery itself failed: do not start on a ledger that misses spend
-        spdlog::warn("ledger: reservations go through the ledger writer: {}", e.what());
+    // The files beside the ledger are read at every start, whatever the durability now: the last run may have
+    // used them. The journal first: its rows are the requests that ended, which the slots' recovery skips.
+    std::size_t journal_rows = 0;
+    ledger->journal = open_beside<store::RequestJournal>(
+        config.ledger.path + "-requests", "request rows", [&](store::RequestJournal& journal) {
+            const store::JournalMark imported = ledger->ledger_store->journal_mark();
+            store::JournalMark after;
+            const std::vector<store::RequestRow> rows = journal.left_behind(imported, after);
+            if (!rows.empty()) ledger->ledger_store->import_journal(rows, after);
+            journal_rows = rows.size();
+            journal.restart(std::max(imported.epoch, journal.epoch()) + 1);
+        });
+    // The slots: charged first, emptied after, so a crash in between charges nothing twice (a slot whose
+    // request has a row is skipped).
+    ledger->slots = open_beside<store::ReservationSlots>(
+        config.ledger.path + "-reservations", "reservations", [&](store::ReservationSlots& slots) {
+            const store::RecoveryResult from_slots =
+                ledger->ledger_store->charge_left_behind(slots.left_behind());
+            recovered.reservations += from_slots.reservations;
+            recovered.charged += from_slots.charged;
+            slots.clear_all();
+        });
+    // durability: full promises that what is on record survives a power cut: reservations and rows are
+    // committed (and synced) by the writer. normal promises survival of a killed process, as the files do.
+    if (options.durability == store::Durability::full) {
+        ledger->slots.reset();
+        ledger->journal.reset();
     }
-    // durability: full promises that what is on record survives a power cut, reservations too: they are
-    // committed (and synced) by the writer. normal promises survival of a killed process, as the slots do.
-    if (options.durability == store::Durability::full) ledger->slots.reset();
+    if (journal_rows > 0) {
+        spdlog::info("ledger: moved {} request row(s) the last run left in the journal into the ledger",
+                     journal_rows);
+    }
     if (recovered.reservations > 0) {
         spdlog::warn(
             "ledger: charged {} request(s) left in flight by the last run at their reserved maximum "
@@ -215,15 +247,21 @@ std::unique_ptr<Ledger> open_ledger(const config::Config& config, const budget::
         spdlog::error("ledger: a write failed and is being retried: {}", error);
     };
     writer_options.after_batch = [ports = ledger->ports.get()] { ports->after_batch(); };
+    writer_options.journal = ledger->journal.get();
     ledger->writer = std::make_unique<store::LedgerWriter>(*ledger->ledger_store, std::move(writer_options));
     return ledger;
 }
 
 void reload_budgets(Ledger& ledger) {
+    bring_up_to_date(ledger);  // the totals are summed from the rows
     std::vector<budget::BudgetSpec> specs;
     for (const auto& record : ledger.budget_store->budgets())
         specs.push_back(budget::budget_from_record(record));
     ledger.budgets->load_totals(std::move(specs), *ledger.ledger_store);
+}
+
+void bring_up_to_date(const Ledger& ledger) {
+    if (ledger.writer) ledger.writer->flush();  // none yet at startup, when the journal has been imported
 }
 
 std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, const Ledger* ledger) {
@@ -272,9 +310,8 @@ awaitable<void> commit_to_ledger(Ledger& ledger, store::LedgerEntry entry) {
     co_await net::async_initiate<decltype(net::use_awaitable), void()>(
         [port, &entry, worker](auto handler) {
             auto work = net::prefer(*worker, net::execution::outstanding_work.tracked);
-            port->queue(std::move(entry),
-                       std::make_unique<HandlerWaiter<decltype(handler), decltype(work)>>(std::move(handler),
-                                                                                         std::move(work)));
+            port->queue(std::move(entry), std::make_unique<HandlerWaiter<decltype(handler), decltype(work)>>(
+                                              std::move(handler), std::move(work)));
         },
         net::use_awaitable);
 }

@@ -30,7 +30,9 @@ RequestAccount::~RequestAccount() {
     try {
         std::function<void()> let_go;
         if (reservation_slot_) {
-            let_go = [slots = services_.ledger->slots.get(), slot = *reservation_slot_] { slots->release(slot); };
+            let_go = [slots = services_.ledger->slots.get(), slot = *reservation_slot_] {
+                slots->release(slot);
+            };
         }
         services_.ledger->writer->record(charge(0), std::move(let_go));
     } catch (const std::exception&) {
@@ -151,10 +153,15 @@ store::RequestRow RequestAccount::charge(unsigned status) {
 
 awaitable<void> RequestAccount::settle(unsigned status) {
     if (settled_ || !services_.ledger) co_return;
-    co_await commit_to_ledger(*services_.ledger, charge(status));
+    Ledger& ledger = *services_.ledger;
+    store::RequestRow row = charge(status);
+    // In the journal the row is on record at once; else (durability full, a row too long, the writer behind)
+    // the request waits for its commit.
+    if (ledger.journal == nullptr || !ledger.journal->append(row))
+        co_await commit_to_ledger(ledger, std::move(row));
     // Only once the row is on record may the reservation go: a crash in between charges nothing twice, as
     // recovery skips a reservation whose request has a row.
-    if (reservation_slot_) services_.ledger->slots->release(*reservation_slot_);
+    if (reservation_slot_) ledger.slots->release(*reservation_slot_);
 }
 
 }  // namespace gaterouter::api

@@ -84,6 +84,16 @@ void admission_metrics(const admit::AdmissionQueue& queue, std::string& out) {
                               admit::AdmissionQueue::kWaitBucketsMs);
 }
 
+// The ledger's writer: how far behind it is.
+void ledger_metrics(const Ledger& ledger, std::string& out) {
+    obs::family(out, "gaterouter_ledger_queued", "gauge", "Ledger entries waiting for the writer thread.");
+    out.append(fmt::format("gaterouter_ledger_queued {}\n", ledger.writer->queued()));
+    if (ledger.journal == nullptr) return;
+    obs::family(out, "gaterouter_ledger_journal_pending", "gauge",
+                "Request rows on record in the journal, not yet moved into the ledger's tables.");
+    out.append(fmt::format("gaterouter_ledger_journal_pending {}\n", ledger.journal->pending()));
+}
+
 // Prometheus text format: the per-request series, then the live state of every deployment.
 std::string metrics_text(const Services& services) {
     std::string out;
@@ -178,6 +188,7 @@ std::string metrics_text(const Services& services) {
         sample("gaterouter_hedges_total", m, ",outcome=\"won\"", static_cast<double>(s.hedges_won.load()));
     });
     if (services.admission) admission_metrics(*services.admission, out);
+    if (services.ledger) ledger_metrics(*services.ledger, out);
     family("gaterouter_key_limit_refusals_total", "counter",
            "Requests refused at once for a key's own limits.");
     services.key_limits->for_each([&out](std::string_view key, const admit::KeyLimiter& limiter) {

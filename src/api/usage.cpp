@@ -43,6 +43,7 @@ struct Spend {
 // Runs on the ledger reader's thread.
 void sum_spend(const Ledger& ledger, const std::string& key_name, std::int64_t now, Spend& out) {
     try {
+        bring_up_to_date(ledger);
         const auto sum = [&](budget::Period period) {
             const budget::TimeWindow w = budget::window_containing(period, 0, now);
             store::SpendFilter filter;

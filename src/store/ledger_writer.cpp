@@ -48,7 +48,8 @@ void LedgerWriter::enqueue(std::vector<Item>& items) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) throw std::logic_error("ledger writer stopped");
-        queue_.insert(queue_.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+        queue_.insert(queue_.end(), std::make_move_iterator(items.begin()),
+                      std::make_move_iterator(items.end()));
         enqueued_total_ += items.size();
     }
     items.clear();
@@ -58,7 +59,12 @@ void LedgerWriter::enqueue(std::vector<Item>& items) {
 void LedgerWriter::flush() {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = enqueued_total_;
-    committed_.wait(lock, [&] { return done_total_ >= target; });
+    const std::uint64_t journal_target = options_.journal != nullptr ? options_.journal->head() : 0;
+    if (journal_target > journal_done_) {
+        journal_wanted_ = std::max(journal_wanted_, journal_target);
+        work_ready_.notify_one();
+    }
+    committed_.wait(lock, [&] { return done_total_ >= target && journal_done_ >= journal_target; });
 }
 
 void LedgerWriter::stop() {
@@ -79,46 +85,90 @@ void LedgerWriter::run() {
     std::vector<Item> batch;
     std::vector<LedgerEntry> entries;
     std::vector<std::function<void()>> callbacks;
+    RequestJournal* journal = options_.journal;
     for (;;) {
+        bool last = false;
+        bool drain_journal = false;
         {
             std::unique_lock lock(mutex_);
-            work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;
+            const auto ready = [&] {
+                return stopping_ || !queue_.empty() || journal_wanted_ > journal_done_;
+            };
+            if (journal != nullptr) {
+                work_ready_.wait_for(lock, options_.journal_interval, ready);
+            } else {
+                work_ready_.wait(lock, ready);
+            }
+            last = stopping_ && queue_.empty();
+            drain_journal = stopping_ || journal_wanted_ > journal_done_;
             if (queue_.size() <= options_.max_batch) {
-                batch.swap(queue_);  // the queue goes on in the last batch's buffer: no allocation either side
+                batch.swap(
+                    queue_);  // the queue goes on in the last batch's buffer: no allocation either side
             } else {
                 const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
                 batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
                 queue_.erase(queue_.begin(), end);
             }
         }
-        for (Item& item : batch) {
-            entries.push_back(std::move(item.entry));
-            callbacks.push_back(std::move(item.on_committed));
-        }
-        batch.clear();
-        if (commit(entries)) {
-            for (const auto& callback : callbacks) {
-                if (callback) callback();
-            }
-            if (options_.after_batch) options_.after_batch();
-        }
-        {
-            std::lock_guard lock(mutex_);
-            done_total_ += entries.size();
-        }
-        committed_.notify_all();
-        entries.clear();
-        callbacks.clear();
+        if (!batch.empty()) write_queued(batch, entries, callbacks);
+        if (journal != nullptr) import_journal(drain_journal);
+        if (last) return;
     }
 }
 
-bool LedgerWriter::commit(const std::vector<LedgerEntry>& entries) {
+void LedgerWriter::write_queued(std::vector<Item>& batch, std::vector<LedgerEntry>& entries,
+                                std::vector<std::function<void()>>& callbacks) {
+    for (Item& item : batch) {
+        entries.push_back(std::move(item.entry));
+        callbacks.push_back(std::move(item.on_committed));
+    }
+    batch.clear();
+    if (commit([&] { store_.write_batch(entries); }, entries.size())) {
+        for (const auto& callback : callbacks) {
+            if (callback) callback();
+        }
+        if (options_.after_batch) options_.after_batch();
+    }
+    {
+        std::lock_guard lock(mutex_);
+        done_total_ += entries.size();
+    }
+    committed_.notify_all();
+    entries.clear();
+    callbacks.clear();
+}
+
+void LedgerWriter::import_journal(bool drain) {
+    RequestJournal& journal = *options_.journal;
+    const std::uint64_t until = drain ? journal.head() : 0;
+    for (;;) {
+        journal_rows_.clear();
+        const std::size_t taken = journal.take(journal_rows_, options_.max_journal_batch);
+        if (taken == 0) {
+            if (journal.released() >= until) return;
+            std::this_thread::yield();  // a row still being appended: a memcpy away
+            continue;
+        }
+        const JournalMark mark = journal.taken_mark();
+        const bool committed = commit([&] { store_.import_journal(journal_rows_, mark); }, taken);
+        if (committed) journal.release(taken);
+        {
+            std::lock_guard lock(mutex_);
+            // Given up on (stopping, the database failing): the rows stay in the journal for the next start.
+            journal_done_ = committed ? journal.released() : journal.head();
+        }
+        committed_.notify_all();
+        if (!committed) return;
+    }
+}
+
+template <class Write>
+bool LedgerWriter::commit(Write&& write, std::size_t rows) {
     auto delay = kFirstRetryDelay;
     int retries_left = kRetriesWhenStopping;
     for (;;) {
         try {
-            store_.write_batch(entries);
+            write();
             return true;
         } catch (const StoreError& e) {
             if (options_.on_error) options_.on_error(e.what());
@@ -126,7 +176,7 @@ bool LedgerWriter::commit(const std::vector<LedgerEntry>& entries) {
         std::unique_lock lock(mutex_);
         if (stopping_ && retries_left-- == 0) {
             if (options_.on_error) {
-                options_.on_error("ledger writer stopped with " + std::to_string(entries.size()) +
+                options_.on_error("ledger writer stopped with " + std::to_string(rows) +
                                   " entries unwritten");
             }
             return false;

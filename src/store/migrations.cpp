@@ -65,7 +65,18 @@ CREATE TABLE reservations (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kMigrations[] = {kInitialSchema};
+// How far the ledger has imported the request journal (a file beside it): one row, updated in the same
+// transaction as the rows imported.
+constexpr const char* kJournalMark = R"sql(
+CREATE TABLE journal_mark (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch INTEGER NOT NULL,
+    next_position INTEGER NOT NULL
+);
+INSERT INTO journal_mark (id, epoch, next_position) VALUES (1, 0, 0);
+)sql";
+
+constexpr const char* kMigrations[] = {kInitialSchema, kJournalMark};
 
 }  // namespace
 

@@ -17,6 +17,7 @@ struct SqliteLedgerStore::BatchStatements {
                          "status, attempts, flags) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
           delete_reservation(connection, "DELETE FROM reservations WHERE request_id = ?1"),
+          update_journal_mark(connection, "UPDATE journal_mark SET epoch = ?1, next_position = ?2"),
           begin(connection, "BEGIN IMMEDIATE"),
           commit(connection, "COMMIT") {}
 
@@ -61,9 +62,18 @@ struct SqliteLedgerStore::BatchStatements {
         delete_reservation.reset();
     }
 
+    void write(const JournalMark& mark) {
+        Statement& s = update_journal_mark;
+        s.bind(1, static_cast<std::int64_t>(mark.epoch));
+        s.bind(2, static_cast<std::int64_t>(mark.next_position));
+        s.step();
+        s.reset();
+    }
+
     Statement insert_reservation;
     Statement insert_request;
     Statement delete_reservation;
+    Statement update_journal_mark;
     // Prepared once: a batch is often a row or two, and parsing BEGIN and COMMIT each time showed.
     Statement begin;
     Statement commit;
@@ -79,23 +89,22 @@ SqliteLedgerStore::~SqliteLedgerStore() {
     batch_.reset();
 }
 
-void SqliteLedgerStore::write_batch(std::span<const LedgerEntry> entries) {
+template <class Write>
+void SqliteLedgerStore::in_transaction(Write&& write) {
     SqliteConnection& connection = database_.writer();
     std::lock_guard lock(connection.mutex());
     BatchStatements& batch = *batch_;
     try {
         batch.begin.step();
         batch.begin.reset();
-        for (const LedgerEntry& entry : entries) {
-            std::visit([&batch](const auto& row) { batch.write(row); }, entry);
-        }
+        write(batch);
         batch.commit.step();
         batch.commit.reset();
     } catch (const StoreError&) {
         // A statement that failed is reset (and its error cleared) before the rollback, so the next batch
         // starts clean; SQLite may have rolled back already, which makes ROLLBACK fail: that is ignored.
         for (Statement* s : {&batch.begin, &batch.insert_reservation, &batch.insert_request,
-                              &batch.delete_reservation, &batch.commit}) {
+                             &batch.delete_reservation, &batch.update_journal_mark, &batch.commit}) {
             s->reset();
         }
         if (sqlite3_get_autocommit(connection.handle()) == 0) {
@@ -103,6 +112,33 @@ void SqliteLedgerStore::write_batch(std::span<const LedgerEntry> entries) {
         }
         throw;
     }
+}
+
+void SqliteLedgerStore::write_batch(std::span<const LedgerEntry> entries) {
+    in_transaction([entries](BatchStatements& batch) {
+        for (const LedgerEntry& entry : entries) {
+            std::visit([&batch](const auto& row) { batch.write(row); }, entry);
+        }
+    });
+}
+
+void SqliteLedgerStore::import_journal(std::span<const RequestRow> rows, const JournalMark& mark) {
+    in_transaction([rows, &mark](BatchStatements& batch) {
+        for (const RequestRow& row : rows) batch.write(row);
+        batch.write(mark);
+    });
+}
+
+JournalMark SqliteLedgerStore::journal_mark() const {
+    SqliteConnection& connection = database_.reader();
+    std::lock_guard lock(connection.mutex());
+    Statement select(connection, "SELECT epoch, next_position FROM journal_mark");
+    JournalMark mark;
+    if (select.step()) {
+        mark.epoch = static_cast<std::uint64_t>(select.int64_at(0));
+        mark.next_position = static_cast<std::uint64_t>(select.int64_at(1));
+    }
+    return mark;
 }
 
 RecoveryResult SqliteLedgerStore::recover() {
@@ -138,8 +174,7 @@ RecoveryResult SqliteLedgerStore::charge_left_behind(std::span<const Reservation
     Transaction transaction(connection);
     // A request's row comes at its settle time, after its reservation; a minute of slack covers a wall clock
     // stepped back in between. The time index keeps the search to the rows since then.
-    Statement has_row(connection,
-                      "SELECT 1 FROM requests WHERE time_ms >= ?1 AND request_id = ?2 LIMIT 1");
+    Statement has_row(connection, "SELECT 1 FROM requests WHERE time_ms >= ?1 AND request_id = ?2 LIMIT 1");
     for (const ReservationRow& r : reservations) {
         has_row.bind(1, r.time_unix_ms - 60'000);
         has_row.bind(2, std::string_view(r.request_id));

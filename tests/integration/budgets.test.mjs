@@ -14,7 +14,8 @@ import { after, before, describe } from 'node:test';
 import { promisify } from 'node:util';
 
 import {
-  GATEWAY_BIN, chat, expectError, gatewayConfig, parseEvents, poll, request, sha256, startSim, tempFile, test,
+  GATEWAY_BIN, chat, expectError, gatewayConfig, ledgerSettled, parseEvents, poll, request, sha256, startSim, tempFile,
+  test,
 } from './harness.mjs';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -36,6 +37,9 @@ const children = new Set();
 process.once('exit', () => {
   for (const p of children) p.kill('SIGKILL');
 });
+
+// The running gateway of each ledger file, for sql() to wait on.
+const gatewayOn = new Map();
 
 // Starts the gateway with its own config file and waits for the line that names its port, and, when the config
 // has an admin listener, for the admin listener's line too. Returns { url, admin, proc, logs, stop(), kill() }.
@@ -64,8 +68,9 @@ async function startGw(configText, { args = [], env = {} } = {}) {
     });
   });
   const admin = logs.err.match(/admin API listening on (http:\/\/\S+)/)?.[1];
+  const ledger = configText.match(/^ledger: \{ path: "([^"]+)"/m)?.[1];
   const exited = () => new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', r)));
-  return {
+  const gw = {
     url: `http://127.0.0.1:${new URL(url).port}`,
     admin: admin && `http://127.0.0.1:${new URL(admin).port}`,
     proc,
@@ -78,10 +83,16 @@ async function startGw(configText, { args = [], env = {} } = {}) {
       clearTimeout(t);
     },
   };
+  if (ledger) {
+    gatewayOn.set(ledger, gw);
+    proc.once('exit', () => gatewayOn.get(ledger) === gw && gatewayOn.delete(ledger));
+  }
+  return gw;
 }
 
 // Rows of a query on the ledger, read with Python's sqlite3 (the ledger is in WAL mode: readers never block the
-// gateway's writer).
+// gateway's writer), once the gateway running on that ledger, if any, has moved every row on record into its
+// tables.
 const execFileP = promisify(execFile);
 const SQL_PY = `
 import json, sqlite3, sys
@@ -91,6 +102,8 @@ print(json.dumps([dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]
 c.close()
 `;
 async function sql(db, query, params = []) {
+  const gw = gatewayOn.get(db);
+  if (gw) await ledgerSettled(gw);
   const { stdout } = await execFileP('python3', ['-c', SQL_PY, db, query, JSON.stringify(params)]);
   return JSON.parse(stdout);
 }

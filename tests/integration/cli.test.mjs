@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { after, before, describe } from 'node:test';
 
 import {
-  chat, expectError, GATEWAY_BIN, gatewayConfig, hello, poll, sha256, startGateway, startSim, tempFile, test,
+  chat, expectError, GATEWAY_BIN, gatewayConfig, hello, ledgerSettled, poll, sha256, startGateway, startSim, tempFile,
+  test,
 } from './harness.mjs';
 
 const ADMIN_TOKEN = 'cli-admin-token-5b7d9f1e3a';
@@ -128,6 +129,7 @@ admin: { listen: "127.0.0.1:0", token_env: GR_TEST_ADMIN_TOKEN }
     assert.match(list.stdout, /cfgkey\s+ops\s+active\s+-\s+-\s+config/);
     assert.match(list.stdout, /cli-user\s+batch\s+active/);
 
+    await ledgerSettled(gw); // the rows are in the ledger's tables, where the CLI reads
     const json = JSON.parse((await ok(['spend', '--group-by', 'key,day', '--format', 'json', '--config', configPath], env)).stdout);
     const mine = json.rows.find((r) => r.key === 'cli-user');
     assert.equal(mine.day, '2031-03-10');

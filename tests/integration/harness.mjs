@@ -428,6 +428,15 @@ export async function poll(fn, ok, ms = 3000, step = 25) {
   return last;
 }
 
+// Waits until a gateway's ledger has moved every request row on record into its tables (its journal, with
+// durability normal, is empty: /metrics says so), so that a direct read of the SQLite file sees every request
+// answered so far. Throws when it does not within `ms`.
+export async function ledgerSettled(gw, ms = 5000) {
+  const pending = (text) => Number(text.match(/^gaterouter_ledger_journal_pending (\d+)/m)?.[1] ?? 0);
+  const text = await poll(async () => (await fetch(`${gw.url}/metrics`)).text(), (t) => pending(t) === 0, ms);
+  if (pending(text) !== 0) throw new Error(`the ledger still had ${pending(text)} row(s) to move after ${ms} ms`);
+}
+
 export function assertOpenAiError(body) {
   if (!body || typeof body.error !== 'object' || body.error === null) {
     throw new assert.AssertionError({ message: `not an OpenAI error: ${JSON.stringify(body)}` });

@@ -16,6 +16,7 @@
 #include "gaterouter/config/config.hpp"
 #include "gaterouter/http/net.hpp"
 #include "gaterouter/store/ledger_writer.hpp"
+#include "gaterouter/store/request_journal.hpp"
 #include "gaterouter/store/reservation_slots.hpp"
 #include "gaterouter/store/sqlite_stores.hpp"
 
@@ -36,6 +37,9 @@ struct Ledger {
     // With durability normal: where reservations of requests in flight are kept (null: in the ledger, through
     // the writer). Before the writer, as the ports: its callbacks reach both until it has stopped.
     std::unique_ptr<store::ReservationSlots> slots;
+    // With durability normal: where requests' rows go first, for the writer to move into the ledger (null:
+    // committed through the writer, each request waiting for its own). Before the writer, as the slots.
+    std::unique_ptr<store::RequestJournal> journal;
     std::unique_ptr<LedgerPorts> ports;
     std::unique_ptr<store::LedgerWriter> writer;
     std::unique_ptr<budget::BudgetEnforcer> budgets;
@@ -52,6 +56,10 @@ std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, c
 
 // Re-reads the budgets from the store into the enforcer (after the admin API changed them).
 void reload_budgets(Ledger& ledger);
+
+// Blocks until every request row on record (the journal's too) is in the ledger's tables, so that a report or
+// a sum read next sees them. For the admin listener's thread and other blocking readers, never a worker.
+void bring_up_to_date(const Ledger& ledger);
 
 // Queues `entry` for the ledger writer and suspends the calling coroutine until it has committed; resumes on
 // the coroutine's own executor. The entries a worker queues during one turn of its event loop reach the

@@ -135,8 +135,8 @@ struct ApiKeyConfig {
 
 // The spend ledger: an SQLite file (WAL) with keys, budgets and one row per request.
 struct LedgerConfig {
-    std::string path;                 // resolved; empty: no ledger (and no budgets)
-    std::string durability = "full";  // full: a committed row survives a power cut; normal: survives a crash
+    std::string path;                   // resolved; empty: no ledger (and no budgets)
+    std::string durability = "normal";  // normal: what is on record survives a crash; full: a power cut too
 };
 
 // A spending limit. `scope` in the YAML is `global` or a mapping with one of team, key, model, task, or key

@@ -49,6 +49,13 @@ struct ReservationRow {
 // One write of a batch. Writing a RequestRow also deletes the reservation with the same request id.
 using LedgerEntry = std::variant<ReservationRow, RequestRow>;
 
+// How far the ledger has imported the request journal (request_journal.hpp): every position below
+// next_position of that epoch. Committed with the rows it covers.
+struct JournalMark {
+    std::uint64_t epoch = 0;
+    std::uint64_t next_position = 0;
+};
+
 struct RecoveryResult {
     std::int64_t reservations = 0;  // leftover reservations charged
     NanoUsd charged = 0;

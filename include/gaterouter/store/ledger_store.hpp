@@ -15,12 +15,18 @@ class LedgerStore {
 
     // Writes every entry in one transaction, or none of them; throws StoreError.
     virtual void write_batch(std::span<const LedgerEntry> entries) = 0;
+    // Writes request rows taken from the request journal and the mark after them in one transaction, or none
+    // of it; throws StoreError.
+    virtual void import_journal(std::span<const RequestRow> rows, const JournalMark& mark) = 0;
+    // The mark of the last import (zeros before any).
+    virtual JournalMark journal_mark() const = 0;
     // Charges every reservation left behind by a crash at its reserved amount, as a request row flagged
     // kChargedReservationFlag at the reservation's time, and clears them. Run at startup, before the writer.
     virtual RecoveryResult recover() = 0;
     // The same for reservations kept outside the ledger (reservation_slots.hpp) and left behind by a crash:
     // each is charged as such a row, unless its request already has a row (the crash came after the row's
-    // commit, before its reservation was let go). Request ids are taken as unique, as everywhere in the ledger.
+    // commit, before its reservation was let go). Request ids are taken as unique, as everywhere in the
+    // ledger.
     virtual RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) = 0;
     // Total cost of the request rows the filter covers.
     virtual NanoUsd sum_cost(const SpendFilter& filter) const = 0;

@@ -1,13 +1,15 @@
 #pragma once
 // The ledger's writer thread. Workers hand it rows through a queue and never wait on the database; it writes
 // whatever has queued up in one transaction (group commit: while one batch commits, the next gathers, so
-// batches grow with the load without a timer), then runs each row's on_committed callback.
+// batches grow with the load without a timer), then runs each row's on_committed callback. With a request
+// journal it also moves the journal's rows into the ledger, every `journal_interval`, in large transactions.
 //
 // The queue has no bound of its own: every entry belongs to a request the gateway has admitted, so the
 // requests in flight bound it. A failed batch (disk full, I/O error) is retried with back-off until it
 // commits; rows are never dropped while the writer runs. The schema has no constraint a well-formed row can
 // break, so a failure is the environment's, not one row's.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "gaterouter/store/ledger_store.hpp"
+#include "gaterouter/store/request_journal.hpp"
 
 namespace gaterouter::store {
 
@@ -27,6 +30,10 @@ struct LedgerWriterOptions {
     std::function<void(const std::string& error)> on_error;
     // Runs on the writer thread after the on_committed callbacks of every committed batch; must not throw.
     std::function<void()> after_batch;
+    // Where workers append request rows without waiting (may be null); must outlive the writer.
+    RequestJournal* journal = nullptr;
+    std::chrono::milliseconds journal_interval{10};  // how often the journal's rows are moved into the ledger
+    std::size_t max_journal_batch = 4096;            // rows per transaction
 };
 
 class LedgerWriter {
@@ -52,7 +59,7 @@ class LedgerWriter {
     // Queues every item at once (one lock, one wake-up of the writer) and leaves `items` empty; throws
     // std::logic_error, queueing nothing, once stopped.
     void enqueue(std::vector<Item>& items);
-    // Blocks until everything queued before the call has committed.
+    // Blocks until everything queued (and appended to the journal) before the call has committed.
     void flush();
     // Writes what is queued and joins the thread; if the database keeps failing, gives up after a few
     // retries. Nothing may be queued afterwards.
@@ -63,20 +70,30 @@ class LedgerWriter {
   private:
     void enqueue(Item item);
     void run();
-    // True once the batch committed; false when stopping and the database kept failing.
-    bool commit(const std::vector<LedgerEntry>& entries);
+    // Commits a batch taken from the queue and runs its callbacks.
+    void write_queued(std::vector<Item>& batch, std::vector<LedgerEntry>& entries,
+                      std::vector<std::function<void()>>& callbacks);
+    // Runs write() (a store call) until it succeeds: true once it has; false when stopping and the
+    // database kept failing.
+    template <class Write>
+    bool commit(Write&& write, std::size_t rows);
+    // Moves what the journal holds into the ledger; when `drain`, waits out rows still being appended.
+    void import_journal(bool drain);
 
     LedgerStore& store_;
     LedgerWriterOptions options_;
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
     std::condition_variable committed_;
-    // A vector swapped whole with the writer's batch, not a deque: a deque allocates a block per item (an item
-    // is a few hundred bytes) on the queueing thread and frees it on the writer's, which cost the writer more
-    // than SQLite did.
+    // A vector swapped whole with the writer's batch, not a deque: a deque allocates a block per item (an
+    // item is a few hundred bytes) on the queueing thread and frees it on the writer's, which cost the writer
+    // more than SQLite did.
     std::vector<Item> queue_;
     std::uint64_t enqueued_total_ = 0;
-    std::uint64_t done_total_ = 0;  // committed, or given up on at stop
+    std::uint64_t done_total_ = 0;          // committed, or given up on at stop
+    std::uint64_t journal_wanted_ = 0;      // flush(): the journal position to have imported up to at once
+    std::uint64_t journal_done_ = 0;        // the journal position imported up to (or given up on at stop)
+    std::vector<RequestRow> journal_rows_;  // writer thread only: the rows of one import
     bool stopping_ = false;
     std::thread thread_;
 };

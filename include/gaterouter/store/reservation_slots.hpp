@@ -4,14 +4,14 @@
 //
 // Why: a budget-covered request must have its reservation on record before it goes upstream, so that a crash
 // charges it. Through the writer that is a cross-thread round trip and a transaction per request before any
-// upstream byte is sent. A store into a shared file mapping is in the kernel's page cache the moment it is made:
-// it survives the process being killed exactly as a SQLite commit with synchronous=NORMAL does (neither
+// upstream byte is sent. A store into a shared file mapping is in the kernel's page cache the moment it is
+// made: it survives the process being killed exactly as a SQLite commit with synchronous=NORMAL does (neither
 // survives a power cut), and costs a few hundred bytes of memcpy on the worker, no system call.
 //
-// The file is an array of fixed-size slots. A worker claims a free slot (compare-and-swap on its state), writes
-// the reservation, then marks it valid (release store); the request's row, once committed, lets the slot go. At
-// start, before any request, recovery charges every valid slot whose request has no row yet (the crash may have
-// come between a row's commit and its slot's release) and empties the file.
+// The file (a MappedFile) is an array of fixed-size slots. A worker claims a free slot (compare-and-swap on
+// its state), writes the reservation, then marks it valid (release store); the request's row, once committed,
+// lets the slot go. At start, before any request, recovery charges every valid slot whose request has no row
+// yet (the crash may have come between a row's commit and its slot's release) and empties the file.
 //
 // A reservation whose text does not fit a slot, or one made when every slot is taken, is refused (claim()
 // returns no slot) and the caller goes through the writer instead. Only one process uses the file at a time
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "gaterouter/store/ledger_rows.hpp"
+#include "gaterouter/store/mapped_file.hpp"
 
 namespace gaterouter::store {
 
@@ -33,8 +34,7 @@ class ReservationSlots {
     static constexpr std::uint32_t kDefaultSlots = 16384;  // 8 MiB, sparse: only slots used take disk
 
     // Opens or creates the file; throws StoreError when it cannot be mapped or another process holds it.
-    ReservationSlots(const std::string& path, std::uint32_t slots = kDefaultSlots);
-    ~ReservationSlots();
+    explicit ReservationSlots(const std::string& path, std::uint32_t slots = kDefaultSlots);
     ReservationSlots(const ReservationSlots&) = delete;
     ReservationSlots& operator=(const ReservationSlots&) = delete;
 
@@ -44,22 +44,19 @@ class ReservationSlots {
     void clear_all();
 
     // Writes `row` into a free slot and returns its index, or nothing when it does not fit or none is free.
-    // Thread-safe; `hint` (per caller, e.g. per worker) is where the search for a free slot starts and moves on.
+    // Thread-safe; `hint` (per caller, e.g. per worker) is where the search for a free slot starts and moves
+    // on.
     std::optional<std::uint32_t> claim(const ReservationRow& row, std::uint32_t& hint);
     // Frees a slot claimed before. Thread-safe.
     void release(std::uint32_t slot);
 
-    std::uint32_t capacity() const { return slots_; }
+    std::uint32_t capacity() const { return file_.records(); }
 
   private:
     struct Slot;
     Slot* slot(std::uint32_t index) const;
 
-    std::string path_;
-    std::uint32_t slots_;
-    int fd_ = -1;
-    unsigned char* map_ = nullptr;
-    std::size_t map_bytes_ = 0;
+    MappedFile file_;
 };
 
 }  // namespace gaterouter::store

@@ -16,6 +16,8 @@ class SqliteLedgerStore final : public LedgerStore {
     ~SqliteLedgerStore() override;
 
     void write_batch(std::span<const LedgerEntry> entries) override;
+    void import_journal(std::span<const RequestRow> rows, const JournalMark& mark) override;
+    JournalMark journal_mark() const override;
     RecoveryResult recover() override;
     RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) override;
     NanoUsd sum_cost(const SpendFilter& filter) const override;
@@ -23,6 +25,10 @@ class SqliteLedgerStore final : public LedgerStore {
 
   private:
     struct BatchStatements;  // prepared once, reused by every batch
+    // Runs write(BatchStatements&) in one transaction on the writer's connection; rolls back and rethrows
+    // on failure.
+    template <class Write>
+    void in_transaction(Write&& write);
 
     const SqliteDatabase& database_;
     std::unique_ptr<BatchStatements> batch_;

@@ -25,6 +25,12 @@ class BatchRecordingStore final : public LedgerStore {
         std::lock_guard lock(mutex_);
         sizes_.push_back(entries.size());
     }
+    void import_journal(std::span<const RequestRow> rows, const JournalMark& mark) override {
+        inner_.import_journal(rows, mark);
+        std::lock_guard lock(mutex_);
+        sizes_.push_back(rows.size());
+    }
+    JournalMark journal_mark() const override { return inner_.journal_mark(); }
     RecoveryResult recover() override { return inner_.recover(); }
     RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) override {
         return inner_.charge_left_behind(reservations);

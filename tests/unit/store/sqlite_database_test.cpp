@@ -47,7 +47,7 @@ TEST(StoreDatabase, MigratesAnEmptyFileToTheLatestSchema) {
         EXPECT_EQ(database.schema_version(), SqliteDatabase::latest_schema_version());
         EXPECT_GE(SqliteDatabase::latest_schema_version(), 1);
     }
-    const std::set<std::string> expected{"api_keys", "budgets", "requests", "reservations"};
+    const std::set<std::string> expected{"api_keys", "budgets", "journal_mark", "requests", "reservations"};
     EXPECT_EQ(table_names(file.path()), expected);
 }
 

@@ -79,7 +79,7 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     if (ledger->slots) {
         // Each worker searches for a free slot from its own place.
         static std::atomic<std::uint32_t> next_worker{0};
-        thread_local std::uint32_t hint = next_worker.fetch_add(1) * 1024;
+        thread_local std::uint32_t hint = next_worker.fetch_add(1) * store::ReservationSlots::kWindowSlots;
         reservation_slot_ = ledger->slots->claim(row, hint);
         if (reservation_slot_) co_return std::nullopt;  // on record: no need to wait for the writer
     }

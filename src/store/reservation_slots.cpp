@@ -1,5 +1,6 @@
 #include "gaterouter/store/reservation_slots.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <string_view>
 
@@ -58,21 +59,35 @@ void ReservationSlots::clear_all() {
 std::optional<std::uint32_t> ReservationSlots::claim(const ReservationRow& row, std::uint32_t& hint) {
     const std::array<std::string_view, 5> fields{row.request_id, row.key_name, row.team, row.model, row.task};
     if (packed_size(fields) > sizeof(Slot::text)) return std::nullopt;
-    const std::uint32_t slots = file_.records();
-    if (hint >= slots) hint = 0;
-    // From the caller's hint on: with a few hundred requests in flight the first free slot is near.
-    for (std::uint32_t tried = 0, i = hint; tried < slots; ++tried, i = i + 1 == slots ? 0 : i + 1) {
+    const auto try_claim = [&](std::uint32_t i) {
         Slot* s = slot(i);
-        if (s->state.load(std::memory_order_relaxed) != kFree) continue;
+        if (s->state.load(std::memory_order_relaxed) != kFree) return false;
         std::uint32_t expected = kFree;
-        if (!s->state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) continue;
+        if (!s->state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) return false;
         pack_text(fields, s->lengths, s->text);
         s->time_unix_ms = row.time_unix_ms;
         s->amount = row.amount;
         // Valid only once complete: a crash before this store leaves a slot recovery ignores, and the request
         // has not gone upstream yet.
         s->state.store(kValid, std::memory_order_release);
+        return true;
+    };
+    const std::uint32_t slots = file_.records();
+    if (hint >= slots) hint = 0;
+    // First round the caller's own window of slots, from its hint on: a worker that claims and releases its
+    // slots keeps them in its core's cache, and the slots past the hint were let go longest ago. Only when
+    // all of the window is held does the search go on over the whole file.
+    const std::uint32_t base = hint - hint % kWindowSlots;
+    const std::uint32_t window = std::min(kWindowSlots, slots - base);
+    for (std::uint32_t tried = 0; tried < window; ++tried) {
+        const std::uint32_t i = base + (hint - base + tried) % window;
+        if (!try_claim(i)) continue;
+        hint = base + (i - base + 1) % window;
         return i;
+    }
+    for (std::uint32_t tried = 0, i = (base + window) % slots; tried < slots;
+         ++tried, i = i + 1 == slots ? 0 : i + 1) {
+        if (try_claim(i)) return i;
     }
     return std::nullopt;
 }

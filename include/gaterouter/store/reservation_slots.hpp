@@ -32,6 +32,7 @@ class ReservationSlots {
   public:
     static constexpr std::size_t kSlotBytes = 512;
     static constexpr std::uint32_t kDefaultSlots = 16384;  // 8 MiB, sparse: only slots used take disk
+    static constexpr std::uint32_t kWindowSlots = 256;     // a caller's own slots, searched first
 
     // Opens or creates the file; throws StoreError when it cannot be mapped or another process holds it.
     explicit ReservationSlots(const std::string& path, std::uint32_t slots = kDefaultSlots);
@@ -44,8 +45,8 @@ class ReservationSlots {
     void clear_all();
 
     // Writes `row` into a free slot and returns its index, or nothing when it does not fit or none is free.
-    // Thread-safe; `hint` (per caller, e.g. per worker) is where the search for a free slot starts and moves
-    // on.
+    // Thread-safe; `hint` (per caller, e.g. per worker, each with its own multiple of kWindowSlots) is where
+    // the search for a free slot starts, in the caller's window of kWindowSlots slots first; it moves on.
     std::optional<std::uint32_t> claim(const ReservationRow& row, std::uint32_t& hint);
     // Frees a slot claimed before. Thread-safe.
     void release(std::uint32_t slot);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "gaterouter/store/sqlite_stores.hpp"
 #include "temp_database.hpp"
@@ -86,4 +87,27 @@ TEST(StoreReservationSlots, RecoveryChargesOnlyRequestsWithoutARow) {
     // Charging again (a crash before the slots were emptied) charges nothing twice.
     EXPECT_EQ(ledger.charge_left_behind(left).reservations, 0);
     EXPECT_EQ(ledger.sum_cost(between(0, 1'000'000)), 940);
+}
+
+TEST(StoreReservationSlots, ACallerUsesItsOwnWindowFirstThenTheRestOfTheFile) {
+    TempDatabasePath file;
+    constexpr std::uint32_t kWindow = ReservationSlots::kWindowSlots;
+    ReservationSlots slots(slots_path(file), 2 * kWindow + 10);
+    std::uint32_t hint = kWindow + 5;  // the second window, from its sixth slot on
+    std::vector<std::uint32_t> claimed;
+    for (std::uint32_t n = 0; n < kWindow; ++n) {
+        const auto s = slots.claim(reservation("w" + std::to_string(n), 1), hint);
+        ASSERT_TRUE(s);
+        EXPECT_GE(*s, kWindow);
+        EXPECT_LT(*s, 2 * kWindow);
+        claimed.push_back(*s);
+    }
+    EXPECT_EQ(claimed.front(), kWindow + 5);
+    EXPECT_EQ(claimed.back(), kWindow + 4) << "round the window, in order";
+    const auto spilled = slots.claim(reservation("spill", 1), hint);
+    ASSERT_TRUE(spilled);
+    EXPECT_GE(*spilled, 2 * kWindow) << "the window is full: the search goes on past it";
+    slots.release(claimed[100]);
+    EXPECT_EQ(slots.claim(reservation("again", 1), hint), claimed[100])
+        << "a slot let go in the window comes first";
 }

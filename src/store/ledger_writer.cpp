@@ -6,6 +6,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include "gaterouter/store/sqlite_database.hpp"
 
 namespace gaterouter::store {
@@ -82,6 +85,11 @@ std::size_t LedgerWriter::queued() const {
 }
 
 void LedgerWriter::run() {
+#ifdef __linux__
+    // Batch work: its wake-ups should not preempt a worker's event loop, which requests wait on.
+    const sched_param batch_policy{};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch_policy);
+#endif
     std::vector<Item> batch;
     std::vector<LedgerEntry> entries;
     std::vector<std::function<void()>> callbacks;

@@ -11,23 +11,6 @@ using namespace gaterouter::store;
 
 namespace {
 
-RequestRow request(std::string id, std::int64_t time, NanoUsd cost) {
-    RequestRow row;
-    row.time_unix_ms = time;
-    row.request_id = std::move(id);
-    row.key_name = "frontend";
-    row.team = "web";
-    row.model = "gpt-4o-mini";
-    row.provider = "openai";
-    row.task = "chat";
-    row.prompt_tokens = 10;
-    row.completion_tokens = 20;
-    row.cost = cost;
-    row.status = 200;
-    row.attempts = 1;
-    return row;
-}
-
 ReservationRow reservation(std::string id, std::int64_t time, NanoUsd amount) {
     return {time, std::move(id), "frontend", "web", "gpt-4o-mini", "chat", amount};
 }
@@ -54,7 +37,7 @@ TEST(StoreLedger, ARequestRowDeletesItsReservationInTheSameBatch) {
     SqliteDatabase database(file.options());
     SqliteLedgerStore ledger(database);
     const std::vector<LedgerEntry> batch{reservation("a", 1, 500), reservation("b", 2, 700),
-                                         request("a", 3, 120)};
+                                         sample_request("a", 3, 120)};
     ledger.write_batch(batch);
     EXPECT_EQ(count(file.path(), "SELECT COUNT(*) FROM reservations"), 1);
     EXPECT_EQ(count(file.path(), "SELECT COUNT(*) FROM requests"), 1);
@@ -67,7 +50,8 @@ TEST(StoreLedger, RecoveryChargesLeftoverReservationsAtTheirAmount) {
         SqliteDatabase database(file.options());
         SqliteLedgerStore ledger(database);
         const std::vector<LedgerEntry> batch{reservation("done", 1000, 500), reservation("lost-1", 2000, 700),
-                                             reservation("lost-2", 3000, 900), request("done", 4000, 120)};
+                                             reservation("lost-2", 3000, 900),
+                                             sample_request("done", 4000, 120)};
         ledger.write_batch(batch);
     }  // the process dies here with two requests in flight
 
@@ -93,12 +77,12 @@ TEST(StoreLedger, SumsCostOverATimeRangeAndScope) {
     TempDatabasePath file;
     SqliteDatabase database(file.options());
     SqliteLedgerStore ledger(database);
-    RequestRow other_key = request("c", 150, 1000);
+    RequestRow other_key = sample_request("c", 150, 1000);
     other_key.key_name = "batch";
-    RequestRow other_model = request("d", 160, 10'000);
+    RequestRow other_model = sample_request("d", 160, 10'000);
     other_model.model = "claude";
-    const std::vector<LedgerEntry> batch{request("a", 99, 1), request("b", 100, 10), other_key, other_model,
-                                         request("e", 200, 100'000)};
+    const std::vector<LedgerEntry> batch{sample_request("a", 99, 1), sample_request("b", 100, 10), other_key,
+                                         other_model, sample_request("e", 200, 100'000)};
     ledger.write_batch(batch);
 
     EXPECT_EQ(ledger.sum_cost(between(100, 200)), 11'010);

@@ -16,21 +16,11 @@ using namespace gaterouter::store;
 
 namespace {
 
+// A row with every field set, the optional ones too.
 RequestRow row(const std::string& id) {
-    RequestRow r;
-    r.time_unix_ms = 1'700'000'000'000;
-    r.request_id = id;
-    r.key_name = "key-a";
-    r.team = "team-a";
-    r.model = "model-a";
-    r.provider = "prov-a";
-    r.task = "code";
-    r.prompt_tokens = 812;
-    r.completion_tokens = 240;
+    RequestRow r = sample_request(id, 1'700'000'000'000, 266'000);
     r.cached_tokens = 12;
     r.reasoning_tokens = 7;
-    r.cost = 266'000;
-    r.status = 200;
     r.attempts = 2;
     r.flags = "f";
     r.has_reservation_row = false;
@@ -65,14 +55,14 @@ TEST(StoreRequestJournal, TakesRowsInOrderWithEveryFieldAndRefusesWhenFull) {
     const RequestRow& a = taken[0];
     const RequestRow expected = row("a");
     EXPECT_EQ(a.time_unix_ms, expected.time_unix_ms);
-    EXPECT_EQ(a.key_name, "key-a");
-    EXPECT_EQ(a.team, "team-a");
-    EXPECT_EQ(a.model, "model-a");
-    EXPECT_EQ(a.provider, "prov-a");
-    EXPECT_EQ(a.task, "code");
+    EXPECT_EQ(a.key_name, "frontend");
+    EXPECT_EQ(a.team, "web");
+    EXPECT_EQ(a.model, "gpt-4o-mini");
+    EXPECT_EQ(a.provider, "openai");
+    EXPECT_EQ(a.task, "chat");
     EXPECT_EQ(a.flags, "f");
-    EXPECT_EQ(a.prompt_tokens, 812);
-    EXPECT_EQ(a.completion_tokens, 240);
+    EXPECT_EQ(a.prompt_tokens, 10);
+    EXPECT_EQ(a.completion_tokens, 20);
     EXPECT_EQ(a.cached_tokens, 12);
     EXPECT_EQ(a.reasoning_tokens, 7);
     EXPECT_EQ(a.cost, 266'000);

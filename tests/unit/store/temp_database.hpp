@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
 #include <unistd.h>
 
@@ -38,6 +39,24 @@ class TempDatabasePath {
   private:
     std::filesystem::path dir_;
 };
+
+// A finished request's row: key frontend of team web, gpt-4o-mini on openai, a chat, 10 + 20 tokens.
+inline RequestRow sample_request(std::string id, std::int64_t time, NanoUsd cost) {
+    RequestRow row;
+    row.time_unix_ms = time;
+    row.request_id = std::move(id);
+    row.key_name = "frontend";
+    row.team = "web";
+    row.model = "gpt-4o-mini";
+    row.provider = "openai";
+    row.task = "chat";
+    row.prompt_tokens = 10;
+    row.completion_tokens = 20;
+    row.cost = cost;
+    row.status = 200;
+    row.attempts = 1;
+    return row;
+}
 
 // Every request row in [from, to).
 inline SpendFilter between(std::int64_t from, std::int64_t to) {

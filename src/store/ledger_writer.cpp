@@ -110,8 +110,8 @@ void LedgerWriter::run() {
             last = stopping_ && queue_.empty();
             drain_journal = stopping_ || journal_wanted_ > journal_done_;
             if (queue_.size() <= options_.max_batch) {
-                batch.swap(
-                    queue_);  // the queue goes on in the last batch's buffer: no allocation either side
+                // The queue goes on in the last batch's buffer: no allocation either side.
+                batch.swap(queue_);
             } else {
                 const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
                 batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));

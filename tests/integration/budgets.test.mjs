@@ -574,3 +574,30 @@ describe('soft budgets', () => {
     assert.match(alert, /budget 'soft-cap' reached 100% of its soft limit/);
   });
 });
+
+describe('a row too long for the request journal', () => {
+  let gw;
+  let db;
+  const LONG_KEY = `k${'x'.repeat(63)}`; // with a 128-character request id, over a journal record's 176 bytes of text
+  before(async () => {
+    db = newLedger();
+    gw = await startGw(config(sim.url, {
+      ledger: db, models: [priced('m-long')], keys: [LONG_KEY],
+      budgets: [`{ name: long-cap, scope: { key: ${LONG_KEY} }, period: total, limit_usd: 1 }`],
+    }));
+  });
+  after(async () => gw?.stop());
+
+  test('goes through the writer and is on record all the same, at its real cost', async () => {
+    const id = `r${'0123456789abcdef'.repeat(8)}`.slice(0, 128);
+    const res = await send(gw, LONG_KEY, ask('m-long', 'Hello there', { max_tokens: 100 }), { id });
+    assert.equal(res.status, 200, await res.clone().text());
+    const { usage } = await res.json();
+    const row = await rowOf(db, id);
+    assert.ok(row, 'the row is on record');
+    assert.equal(row.key_name, LONG_KEY);
+    assert.equal(row.cost_nano_usd, usage.prompt_tokens * IN_NANO + usage.completion_tokens * OUT_NANO);
+    assert.equal((await sql(db, 'SELECT COUNT(*) AS n FROM reservations'))[0].n, 0, 'no reservation left behind');
+    assert.equal((await sql(db, 'SELECT next_position FROM journal_mark'))[0].next_position, 0, 'not through the journal');
+  });
+});

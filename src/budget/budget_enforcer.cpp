@@ -80,7 +80,7 @@ struct BudgetEnforcer::Snapshot {
         }
     }
 
-    void covering(const SpendTags& tags, Trackers& out) const {
+    void covering(const SpendTags& tags, TrackerList& out) const {
         const auto append = [&out](const Trackers* trackers) {
             if (trackers) out.insert(out.end(), trackers->begin(), trackers->end());
         };
@@ -164,8 +164,7 @@ std::variant<Reservation, BudgetRefusal> BudgetEnforcer::reserve(const SpendTags
     // cycle.
     std::sort(reservation.budgets_.begin(), reservation.budgets_.end());
     const std::int64_t now = clock_.now_unix_ms();
-    std::vector<std::unique_lock<std::mutex>> locks;
-    locks.reserve(reservation.budgets_.size());
+    boost::container::small_vector<std::unique_lock<std::mutex>, 6> locks;
     for (const auto& budget : reservation.budgets_) {
         locks.emplace_back(budget->mutex());
         budget->roll_to(now);
@@ -182,7 +181,7 @@ std::variant<Reservation, BudgetRefusal> BudgetEnforcer::reserve(const SpendTags
 
 std::int64_t BudgetEnforcer::settle(Reservation reservation, const SpendTags& actual, NanoUsd cost) {
     const std::int64_t now = clock_.now_unix_ms();
-    Trackers charged;
+    TrackerList charged;
     snapshot()->covering(actual, charged);
     std::vector<BudgetAlert> alerts;
     for (const auto& budget : charged) {

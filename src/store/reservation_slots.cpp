@@ -17,6 +17,34 @@ enum SlotState : std::uint32_t { kFree = 0, kWriting = 1, kValid = 2 };
 
 }  // namespace
 
+namespace {
+
+// The slots a thread let go last, newest on top: a thread's next claims take them again first, while their
+// memory is still in its core's cache. A hint only: a slot is claimed by its state's compare-and-swap either
+// way.
+struct RecentlyFreed {
+    static constexpr std::uint32_t kCapacity = 32;
+    std::uint64_t owner = 0;  // the serial of the ReservationSlots the slots belong to
+    std::uint32_t count = 0;
+    std::uint32_t slots[kCapacity];
+};
+
+RecentlyFreed& recently_freed(std::uint64_t owner) {
+    thread_local RecentlyFreed freed;
+    if (freed.owner != owner) {
+        freed.owner = owner;
+        freed.count = 0;
+    }
+    return freed;
+}
+
+std::uint64_t next_serial() {
+    static std::atomic<std::uint64_t> serial{0};
+    return ++serial;
+}
+
+}  // namespace
+
 struct ReservationSlots::Slot {
     std::atomic<std::uint32_t> state;  // SlotState
     std::uint16_t lengths[5];  // request_id, key_name, team, model, task: their bytes in text, in order
@@ -33,7 +61,7 @@ ReservationSlots::Slot* ReservationSlots::slot(std::uint32_t index) const {
 }
 
 ReservationSlots::ReservationSlots(const std::string& path, std::uint32_t slots)
-    : file_(path, kMagic, "reservation file", kSlotBytes, slots) {}
+    : file_(path, kMagic, "reservation file", kSlotBytes, slots), serial_(next_serial()) {}
 
 std::vector<ReservationRow> ReservationSlots::left_behind() const {
     std::vector<ReservationRow> rows;
@@ -56,44 +84,59 @@ void ReservationSlots::clear_all() {
     file_.clear_records();
 }
 
+bool ReservationSlots::try_claim(std::uint32_t index, const ReservationRow& row) {
+    Slot* s = slot(index);
+    if (s->state.load(std::memory_order_relaxed) != kFree) return false;
+    std::uint32_t expected = kFree;
+    if (!s->state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) return false;
+    pack_text(std::array<std::string_view, 5>{row.request_id, row.key_name, row.team, row.model, row.task},
+              s->lengths, s->text);
+    s->time_unix_ms = row.time_unix_ms;
+    s->amount = row.amount;
+    // Valid only once complete: a crash before this store leaves a slot recovery ignores, and the request has
+    // not gone upstream yet.
+    s->state.store(kValid, std::memory_order_release);
+    return true;
+}
+
 std::optional<std::uint32_t> ReservationSlots::claim(const ReservationRow& row, std::uint32_t& hint) {
-    const std::array<std::string_view, 5> fields{row.request_id, row.key_name, row.team, row.model, row.task};
-    if (packed_size(fields) > sizeof(Slot::text)) return std::nullopt;
-    const auto try_claim = [&](std::uint32_t i) {
-        Slot* s = slot(i);
-        if (s->state.load(std::memory_order_relaxed) != kFree) return false;
-        std::uint32_t expected = kFree;
-        if (!s->state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) return false;
-        pack_text(fields, s->lengths, s->text);
-        s->time_unix_ms = row.time_unix_ms;
-        s->amount = row.amount;
-        // Valid only once complete: a crash before this store leaves a slot recovery ignores, and the request
-        // has not gone upstream yet.
-        s->state.store(kValid, std::memory_order_release);
-        return true;
-    };
+    if (packed_size(std::array<std::string_view, 5>{row.request_id, row.key_name, row.team, row.model,
+                                                    row.task}) > sizeof(Slot::text)) {
+        return std::nullopt;
+    }
     const std::uint32_t slots = file_.records();
+    RecentlyFreed& freed = recently_freed(serial_);
+    while (freed.count > 0) {
+        const std::uint32_t i = freed.slots[--freed.count];
+        if (i < slots && try_claim(i, row)) return i;
+    }
     if (hint >= slots) hint = 0;
-    // First round the caller's own window of slots, from its hint on: a worker that claims and releases its
-    // slots keeps them in its core's cache, and the slots past the hint were let go longest ago. Only when
-    // all of the window is held does the search go on over the whole file.
+    // Then round the caller's own window of slots, from its hint on: the slots past the hint were let go
+    // longest ago. Only when all of the window is held does the search go on over the whole file.
     const std::uint32_t base = hint - hint % kWindowSlots;
     const std::uint32_t window = std::min(kWindowSlots, slots - base);
     for (std::uint32_t tried = 0; tried < window; ++tried) {
         const std::uint32_t i = base + (hint - base + tried) % window;
-        if (!try_claim(i)) continue;
+        if (!try_claim(i, row)) continue;
         hint = base + (i - base + 1) % window;
         return i;
     }
     for (std::uint32_t tried = 0, i = (base + window) % slots; tried < slots;
          ++tried, i = i + 1 == slots ? 0 : i + 1) {
-        if (try_claim(i)) return i;
+        if (try_claim(i, row)) return i;
     }
     return std::nullopt;
 }
 
 void ReservationSlots::release(std::uint32_t index) {
     slot(index)->state.store(kFree, std::memory_order_release);
+    RecentlyFreed& freed = recently_freed(serial_);
+    if (freed.count == RecentlyFreed::kCapacity) {
+        // Full (a thread that lets go and never claims, as the writer's): the oldest makes room.
+        std::copy(freed.slots + 1, freed.slots + freed.count, freed.slots);
+        --freed.count;
+    }
+    freed.slots[freed.count++] = index;
 }
 
 }  // namespace gaterouter::store

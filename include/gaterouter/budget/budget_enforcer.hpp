@@ -14,6 +14,8 @@
 // of the settle time, which is why settle() returns that time for the request's ledger row: the totals that
 // load_totals() reads back from the ledger after a restart then match the ones counted here.
 
+#include <boost/container/small_vector.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -30,6 +32,9 @@
 namespace gaterouter::budget {
 
 class BudgetTracker;  // one budget's live totals (src/budget/budget_tracker.hpp)
+
+// The budgets one request falls under: a handful, kept inline (a request allocates nothing for them).
+using TrackerList = boost::container::small_vector<std::shared_ptr<BudgetTracker>, 6>;
 
 // Money held for a request in flight. Move-only; given back when destroyed unless settled, so a request that
 // ends any other way (refused later, cancelled, an exception) never leaves money held.
@@ -48,7 +53,7 @@ class Reservation {
 
   private:
     friend class BudgetEnforcer;
-    std::vector<std::shared_ptr<BudgetTracker>> budgets_;
+    TrackerList budgets_;
     NanoUsd amount_ = 0;
 };
 

@@ -56,8 +56,11 @@ class ReservationSlots {
   private:
     struct Slot;
     Slot* slot(std::uint32_t index) const;
+    bool try_claim(std::uint32_t index, const ReservationRow& row);
 
     MappedFile file_;
+    const std::uint64_t
+        serial_;  // tells this object's slots, in a thread's recently freed list, from another's
 };
 
 }  // namespace gaterouter::store

@@ -116,17 +116,20 @@ TEST(StoreReservationSlots, AThreadClaimsTheSlotsItLetGoLastFirst) {
     TempDatabasePath file;
     ReservationSlots slots(slots_path(file), 64);
     std::uint32_t hint = 0;
-    const auto a = slots.claim(reservation("a", 1), hint);
-    const auto b = slots.claim(reservation("b", 1), hint);
-    const auto c = slots.claim(reservation("c", 1), hint);
-    ASSERT_TRUE(a && b && c);
-    slots.release(*c);
-    slots.release(*a);
+    std::vector<std::uint32_t> held;  // a, b, c
+    for (const char* id : {"a", "b", "c"}) {
+        const auto s = slots.claim(reservation(id, 1), hint);
+        ASSERT_TRUE(s);
+        held.push_back(*s);
+    }
+    const std::uint32_t a = held[0], b = held[1], c = held[2];
+    slots.release(c);
+    slots.release(a);
     EXPECT_EQ(slots.claim(reservation("d", 1), hint), a) << "the newest let go first";
     EXPECT_EQ(slots.claim(reservation("e", 1), hint), c);
     const auto f = slots.claim(reservation("f", 1), hint);
     ASSERT_TRUE(f);
-    EXPECT_NE(*f, *b) << "a slot still held is never handed out";
+    EXPECT_NE(*f, b) << "a slot still held is never handed out";
     const auto left = slots.left_behind();
     EXPECT_EQ(left.size(), 4u) << "b, d, e and f are held";
 }

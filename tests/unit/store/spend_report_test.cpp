@@ -15,21 +15,13 @@ constexpr std::int64_t kJan1 = 1'735'689'600'000;  // 2025-01-01T00:00:00Z
 constexpr std::int64_t kHour = 3'600'000;
 
 RequestRow row(std::int64_t time, std::string key, std::string model, NanoUsd cost) {
-    RequestRow r;
-    r.time_unix_ms = time;
-    r.request_id = "r" + std::to_string(time);
+    RequestRow r = sample_request("r" + std::to_string(time), time, cost);
     r.key_name = std::move(key);
-    r.team = "web";
     r.model = std::move(model);
-    r.provider = "openai";
-    r.task = "chat";
     r.prompt_tokens = 100;
     r.completion_tokens = 10;
     r.cached_tokens = 5;
     r.reasoning_tokens = 1;
-    r.cost = cost;
-    r.status = 200;
-    r.attempts = 1;
     return r;
 }
 

@@ -154,11 +154,11 @@ store::RequestRow RequestAccount::charge(unsigned status) {
 awaitable<void> RequestAccount::settle(unsigned status) {
     if (settled_ || !services_.ledger) co_return;
     Ledger& ledger = *services_.ledger;
-    store::RequestRow row = charge(status);
+    store::RequestRow finished = charge(status);
     // In the journal the row is on record at once; else (durability full, a row too long, the writer behind)
     // the request waits for its commit.
-    if (ledger.journal == nullptr || !ledger.journal->append(row))
-        co_await commit_to_ledger(ledger, std::move(row));
+    if (ledger.journal == nullptr || !ledger.journal->append(finished))
+        co_await commit_to_ledger(ledger, std::move(finished));
     // Only once the row is on record may the reservation go: a crash in between charges nothing twice, as
     // recovery skips a reservation whose request has a row.
     if (reservation_slot_) ledger.slots->release(*reservation_slot_);

@@ -5,17 +5,39 @@
 
 namespace gaterouter::store {
 
+namespace {
+
+constexpr int kRequestColumns = 15;
+// Rows per INSERT when the writer imports the request journal: one statement's fixed cost (its step, the
+// program's start and end) shared by many rows cut SQLite's cost per row by about a third (2.0–2.2 → 1.35 µs
+// measured with 1 against 32).
+constexpr int kRowsPerInsert = 32;
+
+// An INSERT of `rows` request rows, parameters ?1… in column order, row after row.
+std::string insert_requests_sql(int rows) {
+    std::string sql =
+        "INSERT INTO requests (time_ms, request_id, key_name, team, model, provider, task, prompt_tokens, "
+        "completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, status, attempts, flags) VALUES ";
+    for (int r = 0; r < rows; ++r) {
+        sql += r == 0 ? "(" : ", (";
+        for (int c = 1; c <= kRequestColumns; ++c) {
+            sql += (c == 1 ? "?" : ", ?") + std::to_string(r * kRequestColumns + c);
+        }
+        sql += ")";
+    }
+    return sql;
+}
+
+}  // namespace
+
 struct SqliteLedgerStore::BatchStatements {
     explicit BatchStatements(SqliteConnection& connection)
         : insert_reservation(
               connection,
               "INSERT OR REPLACE INTO reservations (request_id, time_ms, key_name, team, model, "
               "task, amount_nano_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-          insert_request(connection,
-                         "INSERT INTO requests (time_ms, request_id, key_name, team, model, provider, task, "
-                         "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, "
-                         "status, attempts, flags) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+          insert_request(connection, insert_requests_sql(1)),
+          insert_requests(connection, insert_requests_sql(kRowsPerInsert)),
           delete_reservation(connection, "DELETE FROM reservations WHERE request_id = ?1"),
           update_journal_mark(connection, "UPDATE journal_mark SET epoch = ?1, next_position = ?2"),
           begin(connection, "BEGIN IMMEDIATE"),
@@ -37,29 +59,52 @@ struct SqliteLedgerStore::BatchStatements {
         s.reset();
     }
 
-    void write(const RequestRow& row) {
-        Statement& s = insert_request;
-        s.bind(1, row.time_unix_ms);
-        s.bind_unowned(2, row.request_id);
-        s.bind_unowned(3, row.key_name);
-        s.bind_unowned(4, row.team);
-        s.bind_unowned(5, row.model);
-        s.bind_unowned(6, row.provider);
-        s.bind_unowned(7, row.task);
-        s.bind(8, row.prompt_tokens);
-        s.bind(9, row.completion_tokens);
-        s.bind(10, row.cached_tokens);
-        s.bind(11, row.reasoning_tokens);
-        s.bind(12, row.cost);
-        s.bind(13, std::int64_t{row.status});
-        s.bind(14, std::int64_t{row.attempts});
-        s.bind_unowned(15, row.flags);
-        s.step();
-        s.reset();
+    // Binds a request row's columns to parameters first … first + 14 of `s`.
+    static void bind_request(Statement& s, int first, const RequestRow& row) {
+        s.bind(first, row.time_unix_ms);
+        s.bind_unowned(first + 1, row.request_id);
+        s.bind_unowned(first + 2, row.key_name);
+        s.bind_unowned(first + 3, row.team);
+        s.bind_unowned(first + 4, row.model);
+        s.bind_unowned(first + 5, row.provider);
+        s.bind_unowned(first + 6, row.task);
+        s.bind(first + 7, row.prompt_tokens);
+        s.bind(first + 8, row.completion_tokens);
+        s.bind(first + 9, row.cached_tokens);
+        s.bind(first + 10, row.reasoning_tokens);
+        s.bind(first + 11, row.cost);
+        s.bind(first + 12, std::int64_t{row.status});
+        s.bind(first + 13, std::int64_t{row.attempts});
+        s.bind_unowned(first + 14, row.flags);
+    }
+
+    void delete_reservation_of(const RequestRow& row) {
         if (!row.has_reservation_row) return;
         delete_reservation.bind_unowned(1, row.request_id);
         delete_reservation.step();
         delete_reservation.reset();
+    }
+
+    void write(const RequestRow& row) {
+        bind_request(insert_request, 1, row);
+        insert_request.step();
+        insert_request.reset();
+        delete_reservation_of(row);
+    }
+
+    // Many rows, kRowsPerInsert to a statement, in order.
+    void write(std::span<const RequestRow> rows) {
+        std::size_t i = 0;
+        for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
+            const std::span<const RequestRow> chunk = rows.subspan(i, kRowsPerInsert);
+            for (int r = 0; r < kRowsPerInsert; ++r) {
+                bind_request(insert_requests, 1 + r * kRequestColumns, chunk[static_cast<std::size_t>(r)]);
+            }
+            insert_requests.step();
+            insert_requests.reset();
+            for (const RequestRow& row : chunk) delete_reservation_of(row);
+        }
+        for (; i < rows.size(); ++i) write(rows[i]);
     }
 
     void write(const JournalMark& mark) {
@@ -72,6 +117,7 @@ struct SqliteLedgerStore::BatchStatements {
 
     Statement insert_reservation;
     Statement insert_request;
+    Statement insert_requests;  // kRowsPerInsert rows
     Statement delete_reservation;
     Statement update_journal_mark;
     // Prepared once: a batch is often a row or two, and parsing BEGIN and COMMIT each time showed.
@@ -124,7 +170,7 @@ void SqliteLedgerStore::write_batch(std::span<const LedgerEntry> entries) {
 
 void SqliteLedgerStore::import_journal(std::span<const RequestRow> rows, const JournalMark& mark) {
     in_transaction([rows, &mark](BatchStatements& batch) {
-        for (const RequestRow& row : rows) batch.write(row);
+        batch.write(rows);
         batch.write(mark);
     });
 }

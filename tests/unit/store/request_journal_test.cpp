@@ -189,3 +189,35 @@ TEST(StoreRequestJournal, TheLedgerCommitsRowsWithTheirMarkAndTheWriterMovesAppe
     JournalMark after;
     EXPECT_TRUE(journal.left_behind(ledger.journal_mark(), after).empty());
 }
+
+TEST(StoreRequestJournal, AnImportOfManyRowsWritesEachOnceAndDeletesTheirReservationRows) {
+    TempDatabasePath file;
+    SqliteDatabase database(file.options(Durability::normal));
+    SqliteLedgerStore ledger(database);
+    std::vector<LedgerEntry> reservations;
+    std::vector<RequestRow> rows;
+    for (int i = 0; i < 70; ++i) {  // two full statements of 32 rows and 6 more
+        RequestRow r = row("m" + std::to_string(i));
+        r.cost = i;
+        r.has_reservation_row = i % 3 == 0;
+        if (r.has_reservation_row) {
+            reservations.emplace_back(ReservationRow{r.time_unix_ms, r.request_id, "k", "t", "m", "chat", 9});
+        }
+        rows.push_back(std::move(r));
+    }
+    ledger.write_batch(reservations);
+    ledger.import_journal(rows, {7, 70});
+    SpendFilter all;
+    all.to_unix_ms = INT64_MAX;
+    EXPECT_EQ(ledger.sum_cost(all), 69 * 70 / 2) << "every row once, each with its own cost";
+    SpendQuery query;
+    query.to_unix_ms = INT64_MAX;
+    const SpendReport report = ledger.spend_report(query);
+    ASSERT_EQ(report.rows.size(), 1u);
+    EXPECT_EQ(report.rows[0].requests, 70);
+    EXPECT_EQ(report.rows[0].cached_tokens, 70 * 12);
+    EXPECT_EQ(ledger.journal_mark().epoch, 7u);
+    EXPECT_EQ(ledger.journal_mark().next_position, 70u);
+    // No reservation is left: a recovery now charges nothing.
+    EXPECT_EQ(ledger.recover().reservations, 0);
+}

@@ -26,6 +26,7 @@ using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>
 
 template <typename V>
 const V* find(const StringMap<V>& map, std::string_view key) {
+    if (map.empty()) return nullptr;  // most scopes have no budget: no hash to compute on every request
     const auto it = map.find(key);
     return it == map.end() ? nullptr : &it->second;
 }

@@ -206,7 +206,7 @@ std::unique_ptr<Ledger> open_ledger(const config::Config& config, const budget::
         config.ledger.path + "-requests", "request rows", [&](store::RequestJournal& journal) {
             const store::JournalMark imported = ledger->ledger_store->journal_mark();
             store::JournalMark after;
-            const std::vector<store::RequestRow> rows = journal.left_behind(imported, after);
+            const std::vector<store::RequestRowView> rows = journal.left_behind(imported, after);
             if (!rows.empty()) ledger->ledger_store->import_journal(rows, after);
             journal_rows = rows.size();
             journal.restart(std::max(imported.epoch, journal.epoch()) + 1);

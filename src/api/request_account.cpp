@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <string>
 
 #include "gaterouter/api/chat_completions.hpp"
 #include "gaterouter/budget/pricing.hpp"
@@ -34,7 +35,7 @@ RequestAccount::~RequestAccount() {
                 slots->release(slot);
             };
         }
-        services_.ledger->writer->record(charge(0), std::move(let_go));
+        services_.ledger->writer->record(charge(0).as<std::string>(), std::move(let_go));
     } catch (const std::exception&) {
         // The writer has stopped (a request torn down at exit): its reservation (row or slot) stays and the
         // next start charges it at its maximum, so nothing escapes a budget.
@@ -103,8 +104,9 @@ std::optional<openai::ApiError> RequestAccount::cover(const catalog::Model& mode
     return std::nullopt;
 }
 
-store::RequestRow RequestAccount::row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const {
-    store::RequestRow r;
+store::RequestRowView RequestAccount::row(unsigned status, std::int64_t time_unix_ms,
+                                          store::NanoUsd cost) const {
+    store::RequestRowView r;
     r.time_unix_ms = time_unix_ms;
     r.request_id = scope_.id();
     if (key_ != nullptr) {
@@ -136,7 +138,7 @@ void RequestAccount::charge_partial(std::int64_t events_relayed) {
     scope_.set_usage(usage, cost_of(usage, *served));
 }
 
-store::RequestRow RequestAccount::charge(unsigned status) {
+store::RequestRowView RequestAccount::charge(unsigned status) {
     settled_ = true;
     Ledger* ledger = services_.ledger.get();
     const catalog::Model* served = scope_.served();
@@ -146,7 +148,7 @@ store::RequestRow RequestAccount::charge(unsigned status) {
     const std::string_view model = served != nullptr ? std::string_view(served->id) : std::string_view{};
     const std::int64_t at =
         ledger->budgets->settle(std::move(reservation_), tags_of(key_, model, task_), cost);
-    store::RequestRow r = row(status, at, cost);
+    store::RequestRowView r = row(status, at, cost);
     r.has_reservation_row = reservation_row_written_;
     return r;
 }
@@ -154,11 +156,13 @@ store::RequestRow RequestAccount::charge(unsigned status) {
 awaitable<void> RequestAccount::settle(unsigned status) {
     if (settled_ || !services_.ledger) co_return;
     Ledger& ledger = *services_.ledger;
-    store::RequestRow finished = charge(status);
+    const store::RequestRowView finished = charge(status);
     // In the journal the row is on record at once; else (durability full, a row too long, the writer behind)
     // the request waits for its commit.
-    if (ledger.journal == nullptr || !ledger.journal->append(finished))
-        co_await commit_to_ledger(ledger, std::move(finished));
+    if (!ledger.writer->append_to_journal(finished)) {
+        store::LedgerEntry entry = finished.as<std::string>();
+        co_await commit_to_ledger(ledger, std::move(entry));
+    }
     // Only once the row is on record may the reservation go: a crash in between charges nothing twice, as
     // recovery skips a reservation whose request has a row.
     if (reservation_slot_) ledger.slots->release(*reservation_slot_);

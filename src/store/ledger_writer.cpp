@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -57,6 +58,23 @@ void LedgerWriter::enqueue(std::vector<Item>& items) {
     }
     items.clear();
     work_ready_.notify_one();
+}
+
+bool LedgerWriter::append_to_journal(const RequestRowView& row) {
+    RequestJournal* journal = options_.journal;
+    if (journal == nullptr) return false;
+    const std::optional<std::uint64_t> position = journal->append(row);
+    if (!position) return false;
+    // At a high rate the interval would let the ring fill (and rows fall back to awaited commits): every
+    // quarter of the ring wakes the writer, one lock in thousands of rows.
+    if ((*position + 1) % std::max<std::uint64_t>(journal->records() / 4, 1) == 0) {
+        {
+            std::lock_guard lock(mutex_);
+            journal_wanted_ = std::max(journal_wanted_, *position + 1);
+        }
+        work_ready_.notify_one();
+    }
+    return true;
 }
 
 void LedgerWriter::flush() {

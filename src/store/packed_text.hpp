@@ -29,14 +29,14 @@ void pack_text(const std::array<std::string_view, N>& fields, std::uint16_t (&le
     }
 }
 
-// Reads the fields back; false (and nothing read) when the lengths overrun the area: not written by this
-// code.
-template <std::size_t N>
+// Reads the fields back, as copies (std::string) or as views of the area (std::string_view); false (and
+// nothing read) when the lengths overrun the area: not written by this code.
+template <class Text, std::size_t N>
 bool unpack_text(const std::uint16_t (&lengths)[N], const char* text, std::size_t capacity,
-                 const std::array<std::string*, N>& fields) {
+                 const std::array<Text*, N>& fields) {
     if (std::accumulate(std::begin(lengths), std::end(lengths), std::size_t{0}) > capacity) return false;
     for (std::size_t f = 0; f < N; ++f) {
-        fields[f]->assign(text, lengths[f]);
+        *fields[f] = Text(text, lengths[f]);
         text += lengths[f];
     }
     return true;

@@ -33,12 +33,11 @@ struct RequestJournal::Record {
     std::uint8_t unused;
     char text[kRecordBytes - 80];
 
-    std::array<std::string*, 7> fields(RequestRow& row) const {
-        return {&row.request_id, &row.key_name, &row.team, &row.model, &row.provider, &row.task, &row.flags};
-    }
-
-    bool read(RequestRow& row) const {
-        if (!unpack_text(lengths, text, sizeof text, fields(row))) return false;
+    // Views of the row's text where it lies: valid until the record is released.
+    bool read(RequestRowView& row) const {
+        const std::array<std::string_view*, 7> fields{&row.request_id, &row.key_name, &row.team, &row.model,
+                                                      &row.provider,   &row.task,     &row.flags};
+        if (!unpack_text(lengths, text, sizeof text, fields)) return false;
         row.time_unix_ms = time_unix_ms;
         row.prompt_tokens = prompt_tokens;
         row.completion_tokens = completion_tokens;
@@ -67,25 +66,25 @@ std::uint64_t RequestJournal::epoch() const {
     return epoch;
 }
 
-std::vector<RequestRow> RequestJournal::left_behind(const JournalMark& imported,
-                                                    JournalMark& mark_after) const {
+std::vector<RequestRowView> RequestJournal::left_behind(const JournalMark& imported,
+                                                        JournalMark& mark_after) const {
     const std::uint64_t current = epoch();
     const std::uint64_t from = imported.epoch == current ? imported.next_position : 0;
-    std::vector<std::pair<std::uint64_t, RequestRow>> found;
+    std::vector<std::pair<std::uint64_t, RequestRowView>> found;
     for (std::uint32_t i = 0; i < records_; ++i) {
         const Record* r = record(i);
         const std::uint64_t state = r->state.load(std::memory_order_acquire);
         if ((state & 1U) == 0) continue;
         const std::uint64_t position = state / 2 * records_ + i;
         if (position < from) continue;  // in the ledger already
-        RequestRow row;
-        if (r->read(row)) found.emplace_back(position, std::move(row));
+        RequestRowView row;
+        if (r->read(row)) found.emplace_back(position, row);
     }
     std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     mark_after = {current, found.empty() ? from : std::max(from, found.back().first + 1)};
-    std::vector<RequestRow> rows;
+    std::vector<RequestRowView> rows;
     rows.reserve(found.size());
-    for (auto& [position, row] : found) rows.push_back(std::move(row));
+    for (const auto& [position, row] : found) rows.push_back(row);
     return rows;
 }
 
@@ -97,10 +96,10 @@ void RequestJournal::restart(std::uint64_t epoch) {
     released_.store(0, std::memory_order_release);
 }
 
-bool RequestJournal::append(const RequestRow& row) {
+std::optional<std::uint64_t> RequestJournal::append(const RequestRowView& row) {
     const std::array<std::string_view, 7> fields{row.request_id, row.key_name, row.team, row.model,
                                                  row.provider,   row.task,     row.flags};
-    if (packed_size(fields) > sizeof(Record::text)) return false;
+    if (packed_size(fields) > sizeof(Record::text)) return std::nullopt;
     std::uint64_t position = head_.load(std::memory_order_relaxed);
     for (;;) {
         Record* r = record(position);
@@ -121,22 +120,22 @@ bool RequestJournal::append(const RequestRow& row) {
                 // On record only once complete: a crash before this store loses a row whose answer has not
                 // been sent.
                 r->state.store(free_state + 1, std::memory_order_release);
-                return true;
+                return position;
             }
         } else if (state < free_state) {
-            return false;  // the row of the lap before is still there: the ring is full
+            return std::nullopt;  // the row of the lap before is still there: the ring is full
         } else {
             position = head_.load(std::memory_order_relaxed);  // another thread took this position
         }
     }
 }
 
-std::size_t RequestJournal::take(std::vector<RequestRow>& out, std::size_t max) {
+std::size_t RequestJournal::take(std::vector<RequestRowView>& out, std::size_t max) {
     std::size_t taken = 0;
     for (; taken < max; ++taken, ++taken_) {
         const Record* r = record(taken_);
         if (r->state.load(std::memory_order_acquire) != 2 * (taken_ / records_) + 1) break;
-        RequestRow& row = out.emplace_back();
+        RequestRowView& row = out.emplace_back();
         // Only this process writes records, and it checked the lengths: a row always reads back.
         (void)r->read(row);
     }

@@ -69,8 +69,9 @@ std::vector<ReservationRow> ReservationSlots::left_behind() const {
         const Slot* s = slot(i);
         if (s->state.load(std::memory_order_acquire) != kValid) continue;
         ReservationRow row;
-        if (!unpack_text(s->lengths, s->text, sizeof s->text,
-                         {&row.request_id, &row.key_name, &row.team, &row.model, &row.task})) {
+        const std::array<std::string*, 5> fields{&row.request_id, &row.key_name, &row.team, &row.model,
+                                                 &row.task};
+        if (!unpack_text(s->lengths, s->text, sizeof s->text, fields)) {
             continue;  // not written by this code: nothing to trust
         }
         row.time_unix_ms = s->time_unix_ms;

@@ -60,7 +60,8 @@ struct SqliteLedgerStore::BatchStatements {
     }
 
     // Binds a request row's columns to parameters first … first + 14 of `s`.
-    static void bind_request(Statement& s, int first, const RequestRow& row) {
+    template <class Text>
+    static void bind_request(Statement& s, int first, const BasicRequestRow<Text>& row) {
         s.bind(first, row.time_unix_ms);
         s.bind_unowned(first + 1, row.request_id);
         s.bind_unowned(first + 2, row.key_name);
@@ -78,14 +79,16 @@ struct SqliteLedgerStore::BatchStatements {
         s.bind_unowned(first + 14, row.flags);
     }
 
-    void delete_reservation_of(const RequestRow& row) {
+    template <class Text>
+    void delete_reservation_of(const BasicRequestRow<Text>& row) {
         if (!row.has_reservation_row) return;
         delete_reservation.bind_unowned(1, row.request_id);
         delete_reservation.step();
         delete_reservation.reset();
     }
 
-    void write(const RequestRow& row) {
+    template <class Text>
+    void write(const BasicRequestRow<Text>& row) {
         bind_request(insert_request, 1, row);
         insert_request.step();
         insert_request.reset();
@@ -93,16 +96,16 @@ struct SqliteLedgerStore::BatchStatements {
     }
 
     // Many rows, kRowsPerInsert to a statement, in order.
-    void write(std::span<const RequestRow> rows) {
+    void write(std::span<const RequestRowView> rows) {
         std::size_t i = 0;
         for (; i + kRowsPerInsert <= rows.size(); i += kRowsPerInsert) {
-            const std::span<const RequestRow> chunk = rows.subspan(i, kRowsPerInsert);
+            const std::span<const RequestRowView> chunk = rows.subspan(i, kRowsPerInsert);
             for (int r = 0; r < kRowsPerInsert; ++r) {
                 bind_request(insert_requests, 1 + r * kRequestColumns, chunk[static_cast<std::size_t>(r)]);
             }
             insert_requests.step();
             insert_requests.reset();
-            for (const RequestRow& row : chunk) delete_reservation_of(row);
+            for (const RequestRowView& row : chunk) delete_reservation_of(row);
         }
         for (; i < rows.size(); ++i) write(rows[i]);
     }
@@ -168,7 +171,7 @@ void SqliteLedgerStore::write_batch(std::span<const LedgerEntry> entries) {
     });
 }
 
-void SqliteLedgerStore::import_journal(std::span<const RequestRow> rows, const JournalMark& mark) {
+void SqliteLedgerStore::import_journal(std::span<const RequestRowView> rows, const JournalMark& mark) {
     in_transaction([rows, &mark](BatchStatements& batch) {
         batch.write(rows);
         batch.write(mark);

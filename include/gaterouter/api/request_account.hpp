@@ -45,9 +45,10 @@ class RequestAccount {
 
   private:
     std::optional<budget::BudgetRefusal> hold_for(const catalog::Model& model);
-    store::RequestRow row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const;
-    // Charges the budgets; the request's row, to be queued.
-    store::RequestRow charge(unsigned status);
+    // The request's row, its text viewed in this request's objects (valid while it runs).
+    store::RequestRowView row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const;
+    // Charges the budgets; the request's row, to be put on record.
+    store::RequestRowView charge(unsigned status);
 
     const Services& services_;
     RequestScope& scope_;
@@ -58,7 +59,7 @@ class RequestAccount {
     const catalog::Model* reserved_for_ = nullptr;
     store::NanoUsd max_cost_ = 0;
     bool settled_ = false;
-    bool reservation_row_written_ = false;  // its row must then delete it
+    bool reservation_row_written_ = false;           // its row must then delete it
     std::optional<std::uint32_t> reservation_slot_;  // held in Ledger::slots until the row has committed
 };
 

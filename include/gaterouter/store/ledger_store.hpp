@@ -17,7 +17,7 @@ class LedgerStore {
     virtual void write_batch(std::span<const LedgerEntry> entries) = 0;
     // Writes request rows taken from the request journal and the mark after them in one transaction, or none
     // of it; throws StoreError.
-    virtual void import_journal(std::span<const RequestRow> rows, const JournalMark& mark) = 0;
+    virtual void import_journal(std::span<const RequestRowView> rows, const JournalMark& mark) = 0;
     // The mark of the last import (zeros before any).
     virtual JournalMark journal_mark() const = 0;
     // Charges every reservation left behind by a crash at its reserved amount, as a request row flagged

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,20 +44,23 @@ class RequestJournal {
     RequestJournal& operator=(const RequestJournal&) = delete;
 
     // For recovery, before any append(): the rows the file holds that the ledger does not (by `imported`, the
-    // ledger's mark), in order, and the mark to commit with them.
-    std::vector<RequestRow> left_behind(const JournalMark& imported, JournalMark& mark_after) const;
+    // ledger's mark), in order, and the mark to commit with them. Their text is viewed in the file: valid
+    // until restart().
+    std::vector<RequestRowView> left_behind(const JournalMark& imported, JournalMark& mark_after) const;
     // Empties the file and starts epoch `epoch` at position 0 (after recovery has committed what
     // left_behind() returned). `epoch` must differ from every epoch the ledger has a mark of.
     void restart(std::uint64_t epoch);
     std::uint64_t epoch() const;
+    std::uint32_t records() const { return records_; }
 
-    // Writes `row` at the next position. Thread-safe, lock-free; false when it does not fit or the ring is
-    // full.
-    bool append(const RequestRow& row);
+    // Writes `row` at the next position and returns that. Thread-safe, lock-free; nothing when the row does
+    // not fit or the ring is full.
+    std::optional<std::uint64_t> append(const RequestRowView& row);
 
     // The writer's side (one thread). Appends to `out` the rows from the oldest not yet taken on, up to
-    // `max`, stopping early at a record still being written; returns how many.
-    std::size_t take(std::vector<RequestRow>& out, std::size_t max);
+    // `max`, stopping early at a record still being written; returns how many. Their text is viewed in the
+    // file, without a copy: valid until they are released.
+    std::size_t take(std::vector<RequestRowView>& out, std::size_t max);
     // Frees the oldest `count` rows taken (once committed).
     void release(std::size_t count);
     // The mark of everything taken so far: what to commit with the rows taken.

@@ -16,7 +16,7 @@ class SqliteLedgerStore final : public LedgerStore {
     ~SqliteLedgerStore() override;
 
     void write_batch(std::span<const LedgerEntry> entries) override;
-    void import_journal(std::span<const RequestRow> rows, const JournalMark& mark) override;
+    void import_journal(std::span<const RequestRowView> rows, const JournalMark& mark) override;
     JournalMark journal_mark() const override;
     RecoveryResult recover() override;
     RecoveryResult charge_left_behind(std::span<const ReservationRow> reservations) override;

@@ -25,7 +25,7 @@ class BatchRecordingStore final : public LedgerStore {
         std::lock_guard lock(mutex_);
         sizes_.push_back(entries.size());
     }
-    void import_journal(std::span<const RequestRow> rows, const JournalMark& mark) override {
+    void import_journal(std::span<const RequestRowView> rows, const JournalMark& mark) override {
         inner_.import_journal(rows, mark);
         std::lock_guard lock(mutex_);
         sizes_.push_back(rows.size());

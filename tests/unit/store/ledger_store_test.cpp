@@ -32,6 +32,37 @@ std::int64_t count(const std::string& path, const char* sql) {
 
 }  // namespace
 
+TEST(StoreLedger, RowsAreFoundByTheirTimeAfterTheWallClockSteppedBackAndFromAnotherWriter) {
+    TempDatabasePath file;
+    SqliteDatabase database(file.options());
+    SqliteLedgerStore ledger(database);
+    ledger.write_batch(std::vector<LedgerEntry>{sample_request("a", 5000, 1), sample_request("b", 9000, 2)});
+    // The wall clock stepped back: this row's id comes after b's, its time before.
+    ledger.write_batch(std::vector<LedgerEntry>{sample_request("c", 3000, 4), sample_request("d", 9000, 8)});
+    {
+        // A second gateway on the same file writes after the last id either has written.
+        SqliteDatabase other_database(file.options());
+        SqliteLedgerStore other(other_database);
+        other.write_batch(std::vector<LedgerEntry>{sample_request("e", 9000, 16)});
+    }
+    EXPECT_EQ(ledger.sum_cost(between(0, 4000)), 4);
+    EXPECT_EQ(ledger.sum_cost(between(4000, 9000)), 1);
+    EXPECT_EQ(ledger.sum_cost(between(9000, 9001)), 2 + 8 + 16);
+    EXPECT_EQ(ledger.sum_cost(between(0, INT64_MAX)), 31);
+    EXPECT_EQ(ledger.sum_cost(between(9001, INT64_MAX)), 0);
+    constexpr std::int64_t kMs = 1 << 20;
+    EXPECT_EQ(count(file.path(), "SELECT MAX(id) FROM requests"), 9000 * kMs + 3)
+        << "b, c, d and e in one ms";
+    EXPECT_EQ(count(file.path(), "SELECT id FROM requests WHERE request_id = 'c'"), 9000 * kMs + 1);
+    EXPECT_EQ(count(file.path(), "SELECT lead FROM request_order"), 6000 * kMs + 1) << "c's id is 6 s ahead";
+    SpendQuery early;
+    early.from_unix_ms = 2000;
+    early.to_unix_ms = 3001;
+    const SpendReport report = ledger.spend_report(early);
+    ASSERT_EQ(report.rows.size(), 1u);
+    EXPECT_EQ(report.rows[0].cost, 4);
+}
+
 TEST(StoreLedger, ARequestRowDeletesItsReservationInTheSameBatch) {
     TempDatabasePath file;
     SqliteDatabase database(file.options());

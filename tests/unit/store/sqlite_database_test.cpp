@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gaterouter/store/sqlite_stores.hpp"
 #include "temp_database.hpp"
@@ -30,6 +31,33 @@ std::set<std::string> table_names(const std::string& path) {
     return names;
 }
 
+// The first column of every row `sql` yields, as text.
+std::vector<std::string> texts(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::vector<std::string> out;
+    EXPECT_EQ(
+        sqlite3_exec(
+            db, sql,
+            [](void* rows, int, char** values, char**) {
+                static_cast<std::vector<std::string>*>(rows)->emplace_back(values[0] ? values[0] : "NULL");
+                return 0;
+            },
+            &out, nullptr),
+        SQLITE_OK);
+    sqlite3_close(db);
+    return out;
+}
+
+void exec_all(const std::string& path, const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+}
+
 void set_user_version(const std::string& path, int version) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
@@ -47,8 +75,45 @@ TEST(StoreDatabase, MigratesAnEmptyFileToTheLatestSchema) {
         EXPECT_EQ(database.schema_version(), SqliteDatabase::latest_schema_version());
         EXPECT_GE(SqliteDatabase::latest_schema_version(), 1);
     }
-    const std::set<std::string> expected{"api_keys", "budgets", "journal_mark", "requests", "reservations"};
+    const std::set<std::string> expected{"api_keys",      "budgets",  "journal_mark",
+                                         "request_order", "requests", "reservations"};
     EXPECT_EQ(table_names(file.path()), expected);
+}
+
+TEST(StoreDatabase, MigratingALedgerOfSchema2PutsItsRequestRowsInTimeOrder) {
+    TempDatabasePath file;
+    { SqliteDatabase database(file.options()); }
+    // The requests table as schema 2 had it (ids in insertion order, an index on time), with rows written
+    // out of time order.
+    exec_all(file.path(), R"sql(
+        DROP TABLE request_order;
+        DROP TABLE requests;
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, request_id TEXT NOT NULL, key_name TEXT NOT NULL,
+            team TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL, task TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL, cost_nano_usd INTEGER NOT NULL, status INTEGER NOT NULL,
+            attempts INTEGER NOT NULL, flags TEXT NOT NULL);
+        CREATE INDEX requests_by_time ON requests (time_ms);
+        INSERT INTO requests (time_ms, request_id, key_name, team, model, provider, task, prompt_tokens,
+            completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, status, attempts, flags)
+        VALUES (9000, 'late', 'k', '', 'm', 'p', 'chat', 1, 2, 0, 0, 100, 200, 1, ''),
+               (3000, 'early', 'k', '', 'm', 'p', 'chat', 1, 2, 0, 0, 20, 200, 1, ''),
+               (9000, 'late-2', 'k', '', 'm', 'p', 'chat', 1, 2, 0, 0, 3, 200, 1, '');
+        PRAGMA user_version = 2;
+    )sql");
+    SqliteDatabase database(file.options());
+    EXPECT_EQ(database.schema_version(), SqliteDatabase::latest_schema_version());
+    EXPECT_EQ(
+        texts(file.path(), "SELECT request_id || ':' || (id - time_ms * 1048576) FROM requests ORDER BY id"),
+        (std::vector<std::string>{"early:0", "late:0", "late-2:1"}));
+    EXPECT_EQ(texts(file.path(), "SELECT lead FROM request_order"), std::vector<std::string>{"1"});
+    EXPECT_TRUE(
+        texts(file.path(), "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests'")
+            .empty());
+    SqliteLedgerStore ledger(database);
+    EXPECT_EQ(ledger.sum_cost(between(0, 5000)), 20);
+    EXPECT_EQ(ledger.sum_cost(between(5000, 10000)), 103);
 }
 
 TEST(StoreDatabase, ReopensWithoutMigratingAgainAndKeepsData) {

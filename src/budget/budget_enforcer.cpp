@@ -175,7 +175,8 @@ std::variant<Reservation, BudgetRefusal> BudgetEnforcer::reserve(const SpendTags
     // The reservation holds nothing yet (amount 0), so dropping it takes no lock.
     if (refusing != reservation.budgets_.end()) return (*refusing)->refusal(amount);
     for (const auto& budget : reservation.budgets_) budget->hold(amount);
-    reservation.amount_ = amount;
+    // Held against no budget, it holds nothing: the caller has no reservation to put on record.
+    reservation.amount_ = reservation.budgets_.empty() ? 0 : amount;
     locks.clear();
     return reservation;
 }

@@ -47,6 +47,7 @@ class Reservation {
     Reservation(const Reservation&) = delete;
     Reservation& operator=(const Reservation&) = delete;
 
+    // What is held against each budget covering the request; 0 when none covers it.
     NanoUsd amount() const { return amount_; }
     // Gives the held amount back without charging anything; does nothing the second time.
     void release();

@@ -78,6 +78,15 @@ class BudgetEnforcerTest : public ::testing::Test {
 
 }  // namespace
 
+TEST_F(BudgetEnforcerTest, ARequestNoBudgetCoversHoldsNothing) {
+    load({spec(1, "trial", {ScopeKind::key, "someone-else", ""}, Period::total, 10, true)});
+    Reservation held = reserve(kFrontend, 300);
+    EXPECT_EQ(held.amount(), 0) << "nothing to put on record for a crash to charge";
+    EXPECT_EQ(status("trial").reserved, 0);
+    enforcer.settle(std::move(held), kFrontend, 120);
+    EXPECT_EQ(status("trial").spent, 0);
+}
+
 TEST_F(BudgetEnforcerTest, ReserveSettleReleaseArithmetic) {
     load({spec(1, "all", {}, Period::day, 1000, true)});
     Reservation first = reserve(kFrontend, 300);

@@ -67,25 +67,25 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     if (reservation_.amount() == 0)
         co_return std::nullopt;  // no budget covers it: nothing to make crash-safe
 
-    store::ReservationRow row;
-    row.time_unix_ms = services_.wall_clock->now_unix_ms();
-    row.request_id = scope_.id();
+    store::ReservationRow held;
+    held.time_unix_ms = services_.wall_clock->now_unix_ms();
+    held.request_id = scope_.id();
     if (key_ != nullptr) {
-        row.key_name = key_->name;
-        row.team = key_->team;
+        held.key_name = key_->name;
+        held.team = key_->team;
     }
-    row.model = reserved_for_->id;
-    row.task = task_;
-    row.amount = reservation_.amount();
+    held.model = reserved_for_->id;
+    held.task = task_;
+    held.amount = reservation_.amount();
     if (ledger->slots) {
         // Each worker searches for a free slot from its own place.
         static std::atomic<std::uint32_t> next_worker{0};
         thread_local std::uint32_t hint = next_worker.fetch_add(1) * store::ReservationSlots::kWindowSlots;
-        reservation_slot_ = ledger->slots->claim(row, hint);
+        reservation_slot_ = ledger->slots->claim(held, hint);
         if (reservation_slot_) co_return std::nullopt;  // on record: no need to wait for the writer
     }
     reservation_row_written_ = true;
-    co_await commit_to_ledger(*ledger, std::move(row));
+    co_await commit_to_ledger(*ledger, std::move(held));
     co_return std::nullopt;
 }
 

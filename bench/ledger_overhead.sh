@@ -16,7 +16,8 @@
 # synced row with full (a second awaited commit, batched by the writer).
 # The set-ups run in turn, --rounds times (none, ledger, normal, full, none, …), each on a fresh ledger file, after a
 # warm-up; per set-up the round with the most requests/s counts (the machine is shared: the least disturbed run).
-# Prints requests/s and p50/p99 per set-up, the difference to `none` in %, and whether the goal (≤ 5 % throughput
+# Prints requests/s and p50/p99 per set-up, the difference to `none` in % (and the median over rounds of each round's
+# own difference, less moved by a machine whose speed drifts), and whether the goal (≤ 5 % throughput
 # cost, judged on the default durability: ledger and normal) is met, with full's cost beside it; checks that the
 # ledger got one row per answered request. Also prints the gateway's own CPU time
 # per request (all its threads, from /proc, lowest of the rounds) and its difference to `none`: on a shared
@@ -173,6 +174,18 @@ for setup in "${SETUPS[@]}"; do
     "${BEST_P99[$setup]}" "$dp" "${ALL_RPS[$setup]}"
   if [[ "$setup" == ledger || "$setup" == normal ]] && awk -v a="${BEST_RPS[$setup]}" -v b="$base" 'BEGIN { exit !(a < 0.95 * b) }'; then met=0; fi
 done
+# Each round's set-ups run within a minute of each other: the median over rounds of each set-up's difference to the
+# same round's `none` is less moved by the machine's speed drifting over minutes than the best rounds are.
+echo
+printf 'paired: median over rounds of the difference to the same round'"'"'s none (req/s):'
+for setup in ledger normal full; do
+  printf ' %s %s' "$setup" "$(awk -v a="${ALL_RPS[$setup]}" -v b="${ALL_RPS[none]}" 'BEGIN {
+    n = split(a, x, ", "); split(b, y, ", ")
+    for (i = 1; i <= n; i++) d[i] = 100 * (x[i] - y[i]) / y[i]
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (d[j] < d[i]) { t = d[i]; d[i] = d[j]; d[j] = t }
+    printf "%+.1f%%", (n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2) }')"
+done
+echo
 echo
 echo "gateway CPU per request (µs, all its threads; lowest round counts)"
 printf '%-8s %12s %10s  %s\n' setup "µs/request" "vs none" "all rounds (µs/request)"

@@ -85,13 +85,12 @@ void ReservationSlots::clear_all() {
     file_.clear_records();
 }
 
-bool ReservationSlots::try_claim(std::uint32_t index, const ReservationRow& row) {
+bool ReservationSlots::try_claim(std::uint32_t index, const SlotText& text, const ReservationRow& row) {
     Slot* s = slot(index);
     if (s->state.load(std::memory_order_relaxed) != kFree) return false;
     std::uint32_t expected = kFree;
     if (!s->state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) return false;
-    pack_text(std::array<std::string_view, 5>{row.request_id, row.key_name, row.team, row.model, row.task},
-              s->lengths, s->text);
+    pack_text(text, s->lengths, s->text);
     s->time_unix_ms = row.time_unix_ms;
     s->amount = row.amount;
     // Valid only once complete: a crash before this store leaves a slot recovery ignores, and the request has
@@ -101,15 +100,13 @@ bool ReservationSlots::try_claim(std::uint32_t index, const ReservationRow& row)
 }
 
 std::optional<std::uint32_t> ReservationSlots::claim(const ReservationRow& row, std::uint32_t& hint) {
-    if (packed_size(std::array<std::string_view, 5>{row.request_id, row.key_name, row.team, row.model,
-                                                    row.task}) > sizeof(Slot::text)) {
-        return std::nullopt;
-    }
+    const SlotText text{row.request_id, row.key_name, row.team, row.model, row.task};
+    if (packed_size(text) > sizeof(Slot::text)) return std::nullopt;
     const std::uint32_t slots = file_.records();
     RecentlyFreed& freed = recently_freed(serial_);
     while (freed.count > 0) {
         const std::uint32_t i = freed.slots[--freed.count];
-        if (i < slots && try_claim(i, row)) return i;
+        if (i < slots && try_claim(i, text, row)) return i;
     }
     if (hint >= slots) hint = 0;
     // Then round the caller's own window of slots, from its hint on: the slots past the hint were let go
@@ -118,13 +115,13 @@ std::optional<std::uint32_t> ReservationSlots::claim(const ReservationRow& row, 
     const std::uint32_t window = std::min(kWindowSlots, slots - base);
     for (std::uint32_t tried = 0; tried < window; ++tried) {
         const std::uint32_t i = base + (hint - base + tried) % window;
-        if (!try_claim(i, row)) continue;
+        if (!try_claim(i, text, row)) continue;
         hint = base + (i - base + 1) % window;
         return i;
     }
     for (std::uint32_t tried = 0, i = (base + window) % slots; tried < slots;
          ++tried, i = i + 1 == slots ? 0 : i + 1) {
-        if (try_claim(i, row)) return i;
+        if (try_claim(i, text, row)) return i;
     }
     return std::nullopt;
 }

@@ -17,10 +17,12 @@
 // returns no slot) and the caller goes through the writer instead. Only one process uses the file at a time
 // (an exclusive flock); a second one opening the same ledger gets none and uses the writer.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gaterouter/store/ledger_rows.hpp"
@@ -56,7 +58,9 @@ class ReservationSlots {
   private:
     struct Slot;
     Slot* slot(std::uint32_t index) const;
-    bool try_claim(std::uint32_t index, const ReservationRow& row);
+    // A row's text fields in the order a slot keeps them: request id, key, team, model, task.
+    using SlotText = std::array<std::string_view, 5>;
+    bool try_claim(std::uint32_t index, const SlotText& text, const ReservationRow& row);
 
     MappedFile file_;
     const std::uint64_t

@@ -23,7 +23,11 @@ constexpr int kRetriesWhenStopping = 3;
 }  // namespace
 
 LedgerWriter::LedgerWriter(LedgerStore& store, LedgerWriterOptions options)
-    : store_(store), options_(std::move(options)), thread_([this] { run(); }) {}
+    : store_(store),
+      options_(std::move(options)),
+      journal_wake_every_(
+          options_.journal != nullptr ? std::max<std::uint64_t>(options_.journal->records() / 4, 1) : 1),
+      thread_([this] { run(); }) {}
 
 LedgerWriter::~LedgerWriter() {
     stop();
@@ -67,7 +71,7 @@ bool LedgerWriter::append_to_journal(const RequestRowView& row) {
     if (!position) return false;
     // At a high rate the interval would let the ring fill (and rows fall back to awaited commits): every
     // quarter of the ring wakes the writer, one lock in thousands of rows.
-    if ((*position + 1) % std::max<std::uint64_t>(journal->records() / 4, 1) == 0) {
+    if ((*position + 1) % journal_wake_every_ == 0) {
         {
             std::lock_guard lock(mutex_);
             journal_wanted_ = std::max(journal_wanted_, *position + 1);

@@ -88,6 +88,8 @@ class LedgerWriter {
 
     LedgerStore& store_;
     LedgerWriterOptions options_;
+    // Every this many journal positions an append wakes the writer: a quarter of the ring.
+    const std::uint64_t journal_wake_every_;
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
     std::condition_variable committed_;

@@ -310,14 +310,11 @@ RecoveryResult SqliteLedgerStore::charge_left_behind(std::span<const Reservation
     in_transaction([this, reservations, &result](BatchStatements& batch) {
         // A request's row comes at its settle time, after its reservation; a minute of slack covers a wall
         // clock stepped back in between. The ids' time order keeps the search to the rows since then.
-        Statement has_row(
-            database_.writer(),
-            "SELECT 1 FROM requests WHERE id >= ?1 AND time_ms >= ?2 AND request_id = ?3 LIMIT 1");
+        Statement has_row(database_.writer(), "SELECT 1 FROM requests WHERE request_id = ?1 AND " +
+                                                  time_range_sql(2) + " LIMIT 1");
         for (const ReservationRow& r : reservations) {
-            const std::int64_t since = r.time_unix_ms - 60'000;
-            has_row.bind(1, id_base(since));
-            has_row.bind(2, since);
-            has_row.bind(3, std::string_view(r.request_id));
+            has_row.bind(1, std::string_view(r.request_id));
+            bind_time_range(has_row, 2, r.time_unix_ms - 60'000, INT64_MAX);
             const bool settled = has_row.step();
             has_row.reset();
             if (settled) continue;

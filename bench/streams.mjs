@@ -1,25 +1,31 @@
 #!/usr/bin/env node
 // bench/streams.mjs — many concurrent streaming requests through the gateway (loopback only).
 //
-// Starts gaterouter-sim and a gateway (2 workers), then opens --streams streaming chat completions at once (model
-// st-long: 40 chunks 25 ms apart, about 1 s per stream), spread over local source addresses 127.0.0.1..4.
-//   --mode complete     every stream must end with [DONE] and all its 40 chunks; prints the gateway's RSS
-//                       (VmRSS while all are open, VmHWM at the end) and the time taken
+// Starts gaterouter-sim and --gateways gateway processes (2 workers each) on one port, then opens --streams streaming
+// chat completions at once (model st-long: 40 chunks spread over --hold seconds), spread over local source
+// addresses 127.0.0.1..4. With more than one gateway the kernel spreads the connections between the processes'
+// acceptors (SO_REUSEPORT), as between one process's workers.
+//   --mode complete     every stream must end with [DONE] and all its 40 chunks, and when the last stream got its
+//                       first chunk the simulator must be answering all of them at once; prints the gateway's RSS
+//                       (VmRSS while all are open, VmHWM at the end; per process and summed) and the time taken
 //   --mode disconnect   each client leaves right after its first chunk; 1 s after the last one left the simulator
 //                       must have no stream still being answered and no more connections open than before
 // Exits 0 when the check holds, 1 when not, 2 on bad usage or time-out. Prints one JSON line of figures last.
 //
-//   node bench/streams.mjs [--streams 10000] [--mode complete|disconnect] [--timeout 120]
+//   node bench/streams.mjs [--streams 10000] [--gateways 1] [--hold 30] [--mode complete|disconnect] [--timeout 120]
 //
-// Each stream holds a client socket, a gateway socket on each side and a simulator socket: the open-files limit
-// must exceed 2 × --streams for the gateway (this machine's hard limit is 20 000, so about 9 900 at most here).
+// --hold must outlast opening all the streams (seconds_to_open_all in the figures), or the first ones end too soon.
+//
+// Each stream holds a client socket, a gateway socket on each side and a simulator socket: a gateway process needs
+// an open-files limit above 2 × its streams plus a few dozen of its own (this machine's hard limit is 20 000, so
+// one process holds about 9 900 here, and 10 000 need --gateways 2).
 // Needs build/gaterouter and build/tools/sim/gaterouter-sim (GATEROUTER_BIN / GATEROUTER_SIM_BIN override).
 import fs from 'node:fs';
 import http from 'node:http';
 
 import { gatewayConfig, sleep, startGateway, startSim } from '../tests/integration/harness.mjs';
 
-const opts = { streams: 10000, mode: 'complete', timeout: 120 };
+const opts = { streams: 10000, gateways: 1, hold: 30, mode: 'complete', timeout: 120 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const key = argv[i].replace(/^--/, '');
@@ -28,6 +34,10 @@ for (let i = 0; i < argv.length; i += 2) {
     process.exit(2);
   }
   opts[key] = typeof opts[key] === 'number' ? Number(argv[i + 1]) : argv[i + 1];
+}
+if (!(opts.gateways >= 1)) {
+  console.error(`streams: --gateways is a count of at least 1, not ${opts.gateways}`);
+  process.exit(2);
 }
 if (!['complete', 'disconnect'].includes(opts.mode)) {
   console.error(`streams: --mode is complete or disconnect, not ${opts.mode}`);
@@ -41,18 +51,25 @@ deadline.unref();
 
 const CHUNKS = 40;
 const sim = await startSim();
-const gw = await startGateway(gatewayConfig(sim.url, {
+const gatewayOn = (listen) => startGateway(gatewayConfig(sim.url, {
   log: { access_log: false },
   upstream: { first_byte_timeout_ms: 30000, idle_timeout_ms: 30000, total_timeout_ms: 60000 },
-  server: { idle_timeout_ms: 30000, read_timeout_ms: 30000 },
+  server: { listen, idle_timeout_ms: 30000, read_timeout_ms: 30000 },
   models: '  - { id: st-long, provider: sim, upstream_model: st-long }',
 }));
-await sim.setModel('st-long', { ttft_ms: 25, tokens: CHUNKS, token_interval_ms: 25 });
+// The first gateway picks a free port; the others listen on the same one.
+const gateways = [await gatewayOn('127.0.0.1:0')];
+while (gateways.length < opts.gateways) gateways.push(await gatewayOn(`127.0.0.1:${gateways[0].port}`));
+const gw = gateways[0];
+await sim.setModel('st-long', { ttft_ms: 25, tokens: CHUNKS, token_interval_ms: Math.round(opts.hold * 1000 / CHUNKS) });
 
-const rss = (field) => {
-  const status = fs.readFileSync(`/proc/${gw.proc.pid}/status`, 'utf8');
+// Megabytes of a /proc status field, for each gateway process.
+const rssOf = (field) => gateways.map((g) => {
+  const status = fs.readFileSync(`/proc/${g.proc.pid}/status`, 'utf8');
   return Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))[1]) / 1024;
-};
+});
+const mb = (values) => values.map((v) => Number(v.toFixed(1)));
+const sum = (values) => values.reduce((a, b) => a + b, 0);
 const KEY = 'sk-gaterouter-test-0123456789abcdef';
 const BODY = JSON.stringify({ model: 'st-long', stream: true, messages: [{ role: 'user', content: 'Tell me a story' }] });
 const sources = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
@@ -97,7 +114,7 @@ function stream(i, onFirst) {
 let exitCode = 1;
 try {
   const before = await sim.stats();
-  const rssBefore = rss('VmRSS');
+  const rssBefore = rssOf('VmRSS');
   let started = 0;
   let allStarted;
   const everyFirstChunk = new Promise((resolve) => (allStarted = resolve));
@@ -112,17 +129,25 @@ try {
     if (i % 200 === 199) await sleep(5);  // let the kernel's accept queues drain
   }
   await Promise.race([everyFirstChunk, Promise.all(results)]);
-  const rssOpen = rss('VmRSS');
+  const secondsToOpen = (performance.now() - t0) / 1000;
+  const rssOpen = rssOf('VmRSS');
+  const { active_streams: answering } = await sim.stats();
+  const filesOpen = gateways.map((g) => fs.readdirSync(`/proc/${g.proc.pid}/fd`).length);
   const outcomes = await Promise.all(results);
   const seconds = (performance.now() - t0) / 1000;
   const failures = outcomes.filter((o) => o instanceof Error);
-  const figures = { mode: opts.mode, streams: opts.streams, failed: failures.length, seconds: Number(seconds.toFixed(2)),
-    rss_before_mb: Number(rssBefore.toFixed(1)), rss_all_open_mb: Number(rssOpen.toFixed(1)) };
+  const figures = { mode: opts.mode, streams: opts.streams, gateways: opts.gateways, failed: failures.length,
+    seconds_to_open_all: Number(secondsToOpen.toFixed(2)), seconds: Number(seconds.toFixed(2)), rss_before_mb: mb([sum(rssBefore)])[0],
+    rss_all_open_mb: mb([sum(rssOpen)])[0], open_files_all_open_each: filesOpen };
+  if (opts.mode === 'complete') figures.sim_active_streams_all_open = answering;
+  if (opts.gateways > 1) figures.rss_all_open_mb_each = mb(rssOpen);
   if (opts.mode === 'complete') {
     const short = outcomes.filter((o) => typeof o === 'number' && o < CHUNKS).length;
     figures.short_streams = short;
-    figures.rss_peak_mb = Number(rss('VmHWM').toFixed(1));
-    exitCode = failures.length === 0 && short === 0 ? 0 : 1;
+    const peak = rssOf('VmHWM');
+    figures.rss_peak_mb = mb([sum(peak)])[0];
+    if (opts.gateways > 1) figures.rss_peak_mb_each = mb(peak);
+    exitCode = failures.length === 0 && short === 0 && answering === opts.streams ? 0 : 1;
     if (failures.length) console.error(`first failure: ${failures[0].message}`);
   } else {
     await sleep(1000);
@@ -136,7 +161,7 @@ try {
   }
   console.log(JSON.stringify(figures));
 } finally {
-  await gw.stop();
+  await Promise.all(gateways.map((g) => g.stop()));
   await sim.stop();
 }
 process.exit(exitCode);

@@ -41,7 +41,7 @@ class Connection {
     Clock::time_point idle_since{};
     bool reused = false;
     beast::flat_buffer buffer;            // kept across exchanges on this connection
-    std::array<char, 16 * 1024> chunk{};  // body pieces land here
+    std::array<char, 4 * 1024> chunk{};  // body pieces land here
 
   private:
     std::optional<beast::tcp_stream> plain_;

@@ -9,7 +9,7 @@ import { root, test } from './harness.mjs';
 
 function streams(mode) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [join(root, 'bench/streams.mjs'), '--streams', '1000', '--mode', mode,
+    const proc = spawn(process.execPath, [join(root, 'bench/streams.mjs'), '--streams', '1000', '--hold', '8', '--mode', mode,
       '--timeout', '90'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -35,6 +35,7 @@ test('1 000 concurrent streams all complete', { timeout: 120000 }, async () => {
   console.log(`# ${JSON.stringify(figures)}`);
   assert.equal(figures.failed, 0, err);
   assert.equal(figures.short_streams, 0);
+  assert.equal(figures.sim_active_streams_all_open, 1000, 'all 1 000 were being answered at one moment');
   assert.equal(code, 0);
 });
 

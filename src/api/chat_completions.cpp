@@ -74,6 +74,8 @@ std::optional<openai::ApiError> check_api_key(const http::Request& request, cons
 }
 
 openai::ApiError upstream_failure(upstream::Failure failure, std::string_view model) {
+    if (failure == upstream::Failure::out_of_descriptors)
+        return openai::gateway_overloaded("The gateway is at its limit of open connections. Retry shortly.");
     if (upstream::is_timeout(failure)) return openai::upstream_timeout(model, upstream::describe(failure));
     if (failure == upstream::Failure::protocol)
         return openai::upstream_bad_response(model, upstream::describe(failure));
@@ -313,8 +315,9 @@ std::optional<std::chrono::steady_clock::duration> ChatCompletionsHandler::time_
 ChatCompletionsHandler::InFlight::InFlight(route::DeploymentState& health, CapacitySlot slot)
     : health_(health), slot_(std::move(slot)), start_(std::chrono::steady_clock::now()) {}
 
-ChatCompletionsHandler::Attempt ChatCompletionsHandler::InFlight::failed(openai::ApiError error) {
-    health_.record_failure();
+ChatCompletionsHandler::Attempt ChatCompletionsHandler::InFlight::failed(openai::ApiError error,
+                                                                         upstream::Failure failure) {
+    if (!upstream::is_gateways_own(failure)) health_.record_failure();
     return Attempt{false, std::move(error)};
 }
 
@@ -367,7 +370,7 @@ awaitable<ChatCompletionsHandler::Attempt> ChatCompletionsHandler::try_candidate
     InFlight& in_flight = c.in_flight;
     upstream::Response& response = c.response;
     if (c.failure != upstream::Failure::none)
-        co_return in_flight.failed(upstream_failure(c.failure, model.id));
+        co_return in_flight.failed(upstream_failure(c.failure, model.id), c.failure);
     if (second) account.cover(model);  // the winner's budgets hold the request from here on
     c.health.provider_remaining(header_number(response, "x-ratelimit-remaining-requests"),
                                 header_number(response, "x-ratelimit-remaining-tokens"));
@@ -478,8 +481,8 @@ awaitable<ChatCompletionsHandler::Contender*> ChatCompletionsHandler::race(
         }
     } else if (loser != nullptr && (loser->failure != upstream::Failure::none ||
                                     loser->response.status() >= 500 || loser->response.status() == 429)) {
-        loser->in_flight.failed(
-            upstream_failure(loser->failure, loser->candidate.model->id));  // its breaker learns
+        loser->in_flight.failed(upstream_failure(loser->failure, loser->candidate.model->id),
+                                loser->failure);  // its breaker learns
     }
     if (second && winner == &*second) second->health.hedges_won.fetch_add(1, std::memory_order_relaxed);
     co_return winner;

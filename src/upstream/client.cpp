@@ -67,8 +67,21 @@ static awaitable<Failure> open_connection(net::io_context& io, ConnectionPool& p
     }
 
     auto conn = origin.tls ? std::make_unique<Connection>(io, tls_ctx) : std::make_unique<Connection>(io);
-    conn->tcp().expires_after(step_timeout(timeouts.connect, deadline));
-    co_await conn->tcp().async_connect(addresses, with_ec(ec));
+    // Each address in turn, opening the socket here: a connect over the whole range would report the
+    // gateway's own lack of descriptors as an aborted connect, and so blame the provider for it.
+    tcp::socket& socket = conn->tcp().socket();
+    ec = net::error::host_not_found;
+    for (const auto& address : addresses) {
+        socket.close(ec);
+        socket.open(address.endpoint().protocol(), ec);
+        if (ec == boost::system::errc::too_many_files_open ||
+            ec == boost::system::errc::too_many_files_open_in_system)
+            co_return Failure::out_of_descriptors;
+        if (ec) break;
+        conn->tcp().expires_after(step_timeout(timeouts.connect, deadline));
+        co_await conn->tcp().async_connect(address.endpoint(), with_ec(ec));
+        if (!ec || Clock::now() >= deadline) break;
+    }
     if (ec) co_return Clock::now() >= deadline ? Failure::total_timeout : Failure::connect;
     conn->tcp().socket().set_option(tcp::no_delay(true), ec);
 

@@ -28,12 +28,18 @@ const char* describe(Failure f) {
             return "the response was not valid HTTP";
         case Failure::cancelled:
             return "the gateway cancelled the request";
+        case Failure::out_of_descriptors:
+            return "the gateway has no free descriptor for a connection (its open-files limit)";
     }
     return "unknown failure";
 }
 
 bool is_timeout(Failure f) {
     return f == Failure::first_byte_timeout || f == Failure::idle_timeout || f == Failure::total_timeout;
+}
+
+bool is_gateways_own(Failure f) {
+    return f == Failure::cancelled || f == Failure::out_of_descriptors;
 }
 
 Response::Response() = default;

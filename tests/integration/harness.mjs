@@ -245,12 +245,14 @@ export const simModels = (...names) =>
   names.map((n) => `  - { id: m-${n}, provider: sim, upstream_model: sim-${n} }`).join('\n');
 
 // Starts `gaterouter --config <temp file>`; resolves once it logs where it listens. `opts` may be the extra
-// arguments (an array) or { args, env }.
+// arguments (an array) or { args, env, wrap }; `wrap` is a command line the gateway's is appended to (it must
+// exec the gateway, e.g. prlimit).
 export async function startGateway(configText, opts = {}) {
-  const { args = [], env = {} } = Array.isArray(opts) ? { args: opts } : opts;
+  const { args = [], env = {}, wrap = [] } = Array.isArray(opts) ? { args: opts } : opts;
   const path = tempFile('gaterouter.yaml', configText);
   const launch = async () => {
-    const proc = track(spawn(GATEWAY_BIN, ['--config', path, ...args], {
+    const command = [...wrap, GATEWAY_BIN, '--config', path, ...args];
+    const proc = track(spawn(command[0], command.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
     }));
     const logs = { out: '', err: '' };

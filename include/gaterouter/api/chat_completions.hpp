@@ -38,7 +38,8 @@ class ChatCompletionsHandler {
         InFlight(const InFlight&) = delete;
         InFlight& operator=(const InFlight&) = delete;
         void first_token();  // the first piece of a streamed answer arrived
-        Attempt failed(openai::ApiError error);
+        // Counts against the deployment's health unless `failure` was the gateway's own.
+        Attempt failed(openai::ApiError error, upstream::Failure failure = upstream::Failure::none);
         void succeeded(std::int64_t output_tokens);
 
       private:

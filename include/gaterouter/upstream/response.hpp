@@ -26,10 +26,14 @@ enum class Failure {
     closed,              // the upstream closed or reset the connection
     protocol,            // not valid HTTP, or a body larger than allowed
     cancelled,           // the gateway gave up on it (a hedged request that lost its race)
+    out_of_descriptors,  // the gateway itself hit its open-files limit: no fault of the upstream's
 };
 
 const char* describe(Failure f);
 bool is_timeout(Failure f);
+// Failures that say nothing about the upstream's health (the gateway cancelled, or ran out of its own
+// resources): they must not count against a provider.
+bool is_gateways_own(Failure f);
 
 class ConnectionPool;
 class Exchange;

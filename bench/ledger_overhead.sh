@@ -93,7 +93,7 @@ EOF
   esac
 }
 
-declare -A BEST_RPS=() BEST_P50=() BEST_P99=() BEST_OTHER=() ALL_RPS=() ROWS_OK=() BEST_CPU=() ALL_CPU=()
+declare -A BEST_RPS=() BEST_P50=() BEST_P99=() BEST_OTHER=() ALL_RPS=() ROWS_OK=() BEST_CPU=() ALL_CPU=() ALL_WRITER=()
 SETUPS=(none ledger normal full)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -117,11 +117,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
     read -r -a m0 <<<"$(machine_jiffies)"
     o0="$(pids_jiffies "$SIM_PID" "$gw_pid")"
     g0="$(pids_jiffies "$gw_pid")"
+    l0="$(thread_jiffies "$gw_pid" gr-ledger)"
     timeout $((DURATION + 30)) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/chat.lua" "$url" \
       >"$raw" 2>&1 || die "$setup: wrk failed: $(tail -n 3 "$raw")"
     read -r -a m1 <<<"$(machine_jiffies)"
     o1="$(pids_jiffies "$SIM_PID" "$gw_pid")"
     g1="$(pids_jiffies "$gw_pid")"
+    l1="$(thread_jiffies "$gw_pid" gr-ledger)"
     kill -0 "$gw_pid" 2>/dev/null || die "$setup: the gateway exited during the run"
     json="$(sed -n 's/^BENCH_JSON //p' "$raw")"
     [[ -n "$json" ]] || die "$setup: no result from wrk: $(tail -n 5 "$raw")"
@@ -137,9 +139,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
     other=$((100 * other / (m1[1] - m0[1] > 0 ? m1[1] - m0[1] : 1)))
     # The gateway's CPU time per request in µs (a jiffy is 1/CLK_TCK s).
     cpu="$(awk -v j=$((g1 - g0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (n > 0 ? 1e6 * j / hz / n : 0) }')"
-    log "round $round, $setup: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, errors $errors, wrk+other ${other}% of the CPU, gateway ${cpu} µs CPU/request"
+    writer_cpu="$(awk -v j=$((l1 - l0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? 1e6 * j / hz / n : 0) }')"
+    log "round $round, $setup: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, errors $errors, wrk+other ${other}% of the CPU, gateway ${cpu} µs CPU/request (ledger writer thread ${writer_cpu})"
     ALL_RPS[$setup]="${ALL_RPS[$setup]:-}${ALL_RPS[$setup]:+, }$rps"
     ALL_CPU[$setup]="${ALL_CPU[$setup]:-}${ALL_CPU[$setup]:+, }$cpu"
+    ALL_WRITER[$setup]="${ALL_WRITER[$setup]:-}${ALL_WRITER[$setup]:+, }$writer_cpu"
     if [[ -z "${BEST_CPU[$setup]:-}" ]] || awk -v a="$cpu" -v b="${BEST_CPU[$setup]}" 'BEGIN { exit !(a < b) }'; then
       BEST_CPU[$setup]="$cpu"
     fi
@@ -176,15 +180,20 @@ for setup in "${SETUPS[@]}"; do
 done
 # Each round's set-ups run within a minute of each other: the median over rounds of each set-up's difference to the
 # same round's `none` is less moved by the machine's speed drifting over minutes than the best rounds are.
-echo
-printf 'paired: median over rounds of the difference to the same round'"'"'s none (req/s):'
-for setup in ledger normal full; do
-  printf ' %s %s' "$setup" "$(awk -v a="${ALL_RPS[$setup]}" -v b="${ALL_RPS[none]}" 'BEGIN {
+# paired_median "A1, A2, …" "B1, B2, …": the median of (Ai − Bi) / Bi, in %.
+paired_median() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
     n = split(a, x, ", "); split(b, y, ", ")
     for (i = 1; i <= n; i++) d[i] = 100 * (x[i] - y[i]) / y[i]
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (d[j] < d[i]) { t = d[i]; d[i] = d[j]; d[j] = t }
-    printf "%+.1f%%", (n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2) }')"
-done
+    printf "%+.1f%%", (n % 2 ? d[(n + 1) / 2] : (d[n / 2] + d[n / 2 + 1]) / 2) }'
+}
+echo
+printf 'paired: median over rounds of the difference to the same round'"'"'s none (req/s):'
+for setup in ledger normal full; do printf ' %s %s' "$setup" "$(paired_median "${ALL_RPS[$setup]}" "${ALL_RPS[none]}")"; done
+echo
+printf 'paired, gateway CPU per request:'
+for setup in ledger normal full; do printf ' %s %s' "$setup" "$(paired_median "${ALL_CPU[$setup]}" "${ALL_CPU[none]}")"; done
 echo
 echo
 echo "gateway CPU per request (µs, all its threads; lowest round counts)"
@@ -193,6 +202,7 @@ for setup in "${SETUPS[@]}"; do
   d="$(awk -v a="${BEST_CPU[$setup]}" -v b="${BEST_CPU[none]}" 'BEGIN { printf "%+.1f%%", (b > 0 ? 100 * (a - b) / b : 0) }')"
   printf '%-8s %12s %10s  %s\n' "$setup" "${BEST_CPU[$setup]}" "$d" "${ALL_CPU[$setup]}"
 done
+echo "of which the ledger writer thread (µs/request, each round): ledger ${ALL_WRITER[ledger]}; normal ${ALL_WRITER[normal]}; full ${ALL_WRITER[full]}"
 for setup in ledger normal full; do echo "ledger ($setup): ${ROWS_OK[$setup]}"; done
 full_cost="$(awk -v a="${BEST_RPS[full]}" -v b="$base" 'BEGIN { printf "%.1f", 100 * (b - a) / b }')"
 if ((met)); then

@@ -235,6 +235,19 @@ pids_jiffies() {
   done
   echo "$sum"
 }
+# thread_jiffies PID NAME: user + system jiffies of PID's threads named NAME (the gateway names its threads:
+# gr-ledger, gr-worker-N, ...).
+thread_jiffies() {
+  local sum=0 task rest f
+  for task in /proc/"$1"/task/*; do
+    [[ "$(cat "$task/comm" 2>/dev/null)" == "$2" ]] || continue
+    rest="$(cat "$task/stat" 2>/dev/null)" || continue
+    rest="${rest##*) }"
+    read -r -a f <<<"$rest"
+    sum=$((sum + f[11] + f[12]))
+  done
+  echo "$sum"
+}
 children_jiffies() {  # sets CHILD_JIFFIES (a $(...) subshell would see no children: so no output)
   local hz line u s
   hz="$(getconf CLK_TCK)"

@@ -1,5 +1,7 @@
 #include "gaterouter/api/alert_webhook.hpp"
 
+#include <pthread.h>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
@@ -86,7 +88,10 @@ AlertWebhook::AlertWebhook(const std::string& url, std::size_t max_queued) : max
     if (!config::parse_base_url(url, url_)) throw std::invalid_argument("not an http(s) URL: " + url);
     target_ = url_.base_path.empty() ? "/" : url_.base_path;
     // parse_base_url keeps the path; a query string, if any, rides along in it.
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        ::pthread_setname_np(::pthread_self(), "gr-webhook");
+        run();
+    });
 }
 
 AlertWebhook::~AlertWebhook() {

@@ -1,5 +1,6 @@
 #include "gaterouter/app/daemon.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <spdlog/spdlog.h>
@@ -154,9 +155,13 @@ int Daemon::run() {
     signals.async_wait([](const error_code&, int) {});
 
     auto& workers = state_->workers;
-    for (auto& w : workers) {
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        auto& w = workers[i];
         w->server->start();
-        w->thread = std::thread([&io = w->io] { io.run(); });
+        w->thread = std::thread([&io = w->io, name = "gr-worker-" + std::to_string(i)] {
+            ::pthread_setname_np(::pthread_self(), name.c_str());  // what top -H and /proc show
+            io.run();
+        });
     }
     const auto& ep = state_->endpoint;
     const std::string host =
@@ -166,7 +171,10 @@ int Daemon::run() {
     // Logged after the public address, which tools read as the first "listening on".
     if (state_->admin_server) {
         state_->admin_server->start();
-        state_->admin_thread = std::thread([&io = state_->admin_io] { io.run(); });
+        state_->admin_thread = std::thread([&io = state_->admin_io] {
+            ::pthread_setname_np(::pthread_self(), "gr-admin");
+            io.run();
+        });
         const auto admin = state_->admin_server->local_endpoint();
         spdlog::info("admin API listening on http://{}:{}", admin.address().to_string(), admin.port());
     }

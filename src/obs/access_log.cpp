@@ -1,5 +1,6 @@
 #include "gaterouter/obs/access_log.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -50,7 +51,11 @@ void field(std::string& out, std::string_view name, std::int64_t value) {
 }  // namespace
 
 AccessLog::AccessLog(bool enabled, int fd) : fd_(fd) {
-    if (enabled) writer_ = std::thread([this] { run(); });
+    if (!enabled) return;
+    writer_ = std::thread([this] {
+        ::pthread_setname_np(::pthread_self(), "gr-access-log");
+        run();
+    });
 }
 
 AccessLog::~AccessLog() {

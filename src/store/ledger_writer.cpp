@@ -111,6 +111,7 @@ void LedgerWriter::run() {
     // Batch work: its wake-ups should not preempt a worker's event loop, which requests wait on.
     const sched_param batch_policy{};
     pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch_policy);
+    pthread_setname_np(pthread_self(), "gr-ledger");
 #endif
     std::vector<Item> batch;
     std::vector<LedgerEntry> entries;

@@ -235,12 +235,12 @@ pids_jiffies() {
   done
   echo "$sum"
 }
-# thread_jiffies PID NAME: user + system jiffies of PID's threads named NAME (the gateway names its threads:
-# gr-ledger, gr-worker-N, ...).
+# thread_jiffies PID PREFIX: user + system jiffies of PID's threads whose names start with PREFIX (the gateway
+# names its threads: gr-worker-N, gr-ledger, gr-ledger-idle, ...).
 thread_jiffies() {
   local sum=0 task rest f
   for task in /proc/"$1"/task/*; do
-    [[ "$(cat "$task/comm" 2>/dev/null)" == "$2" ]] || continue
+    [[ "$(cat "$task/comm" 2>/dev/null)" == "$2"* ]] || continue
     rest="$(cat "$task/stat" 2>/dev/null)" || continue
     rest="${rest##*) }"
     read -r -a f <<<"$rest"

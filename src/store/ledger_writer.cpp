@@ -27,7 +27,9 @@ LedgerWriter::LedgerWriter(LedgerStore& store, LedgerWriterOptions options)
       options_(std::move(options)),
       journal_wake_every_(
           options_.journal != nullptr ? std::max<std::uint64_t>(options_.journal->records() / 4, 1) : 1),
-      thread_([this] { run(); }) {}
+      thread_([this] { run(); }) {
+    if (options_.journal != nullptr) importer_ = std::thread([this] { run_importer(); });
+}
 
 LedgerWriter::~LedgerWriter() {
     stop();
@@ -48,7 +50,7 @@ void LedgerWriter::enqueue(Item item) {
         queue_.push_back(std::move(item));
         ++enqueued_total_;
     }
-    work_ready_.notify_one();
+    work_ready_.notify_all();
 }
 
 void LedgerWriter::enqueue(std::vector<Item>& items) {
@@ -61,7 +63,7 @@ void LedgerWriter::enqueue(std::vector<Item>& items) {
         enqueued_total_ += items.size();
     }
     items.clear();
-    work_ready_.notify_one();
+    work_ready_.notify_all();
 }
 
 bool LedgerWriter::append_to_journal(const RequestRowView& row) {
@@ -70,13 +72,13 @@ bool LedgerWriter::append_to_journal(const RequestRowView& row) {
     const std::optional<std::uint64_t> position = journal->append(row);
     if (!position) return false;
     // At a high rate the interval would let the ring fill (and rows fall back to awaited commits): every
-    // quarter of the ring wakes the writer, one lock in thousands of rows.
+    // quarter of the ring wakes the importer, one lock in thousands of rows.
     if ((*position + 1) % journal_wake_every_ == 0) {
         {
             std::lock_guard lock(mutex_);
-            journal_wanted_ = std::max(journal_wanted_, *position + 1);
+            import_nudged_ = true;
         }
-        work_ready_.notify_one();
+        import_ready_.notify_one();
     }
     return true;
 }
@@ -87,7 +89,7 @@ void LedgerWriter::flush() {
     const std::uint64_t journal_target = options_.journal != nullptr ? options_.journal->head() : 0;
     if (journal_target > journal_done_) {
         journal_wanted_ = std::max(journal_wanted_, journal_target);
-        work_ready_.notify_one();
+        work_ready_.notify_all();
     }
     committed_.wait(lock, [&] { return done_total_ >= target && journal_done_ >= journal_target; });
 }
@@ -97,8 +99,11 @@ void LedgerWriter::stop() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
-    work_ready_.notify_one();
-    if (thread_.joinable()) thread_.join();
+    // Both threads wait on work_ready_ (the importer in a commit's back-off), so wake-ups there go to all.
+    import_ready_.notify_all();
+    work_ready_.notify_all();
+    if (importer_.joinable()) importer_.join();
+    if (thread_.joinable()) thread_.join();  // the writer drains the journal last
 }
 
 std::size_t LedgerWriter::queued() const {
@@ -108,7 +113,8 @@ std::size_t LedgerWriter::queued() const {
 
 void LedgerWriter::run() {
 #ifdef __linux__
-    // Batch work: its wake-ups should not preempt a worker's event loop, which requests wait on.
+    // Batch work: its wake-ups should not preempt a worker's event loop, which requests wait on. (Not the
+    // idle class: requests do wait on this thread's commits.)
     const sched_param batch_policy{};
     pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch_policy);
     pthread_setname_np(pthread_self(), "gr-ledger");
@@ -125,13 +131,9 @@ void LedgerWriter::run() {
             const auto ready = [&] {
                 return stopping_ || !queue_.empty() || journal_wanted_ > journal_done_;
             };
-            if (journal != nullptr) {
-                work_ready_.wait_for(lock, options_.journal_interval, ready);
-            } else {
-                work_ready_.wait(lock, ready);
-            }
+            work_ready_.wait(lock, ready);
             last = stopping_ && queue_.empty();
-            drain_journal = stopping_ || journal_wanted_ > journal_done_;
+            drain_journal = journal != nullptr && (stopping_ || journal_wanted_ > journal_done_);
             if (queue_.size() <= options_.max_batch) {
                 // The queue goes on in the last batch's buffer: no allocation either side.
                 batch.swap(queue_);
@@ -142,8 +144,27 @@ void LedgerWriter::run() {
             }
         }
         if (!batch.empty()) write_queued(batch, entries, callbacks);
-        if (journal != nullptr) import_journal(drain_journal);
+        if (drain_journal) import_journal(true);
         if (last) return;
+    }
+}
+
+void LedgerWriter::run_importer() {
+#ifdef __linux__
+    // The idle class: see the header. Any process may lower its own threads to it, no privilege needed.
+    const sched_param idle_policy{};
+    pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle_policy);
+    pthread_setname_np(pthread_self(), "gr-ledger-idle");
+#endif
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            import_ready_.wait_for(lock, options_.journal_interval,
+                                   [&] { return stopping_ || import_nudged_; });
+            if (stopping_) return;
+            import_nudged_ = false;
+        }
+        import_journal(false);
     }
 }
 
@@ -170,6 +191,7 @@ void LedgerWriter::write_queued(std::vector<Item>& batch, std::vector<LedgerEntr
 }
 
 void LedgerWriter::import_journal(bool drain) {
+    std::lock_guard importing(import_mutex_);
     RequestJournal& journal = *options_.journal;
     const std::uint64_t until = drain ? journal.head() : 0;
     for (;;) {

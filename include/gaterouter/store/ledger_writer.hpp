@@ -1,9 +1,16 @@
 #pragma once
 // The ledger's writer thread. Workers hand it rows through a queue and never wait on the database; it writes
 // whatever has queued up in one transaction (group commit: while one batch commits, the next gathers, so
-// batches grow with the load without a timer), then runs each row's on_committed callback. With a request
-// journal it also moves the journal's rows into the ledger, every `journal_interval` (or sooner, when a
-// quarter of the journal has filled since the last wake-up), in large transactions.
+// batches grow with the load without a timer), then runs each row's on_committed callback.
+//
+// With a request journal a second thread, the importer, moves the journal's rows into the ledger every
+// `journal_interval` (or sooner, when a quarter of the journal has filled since the last wake-up), in large
+// transactions. No request waits on it, so it runs in the idle scheduling class: it uses only CPU time that
+// nothing else wants, and never pushes a worker, or what a worker talks to, off a core (measured: that
+// displacement, not the importer's own CPU, was most of what the ledger cost requests/s). If the host is so
+// busy that it starves, the journal fills and new rows take the writer's queue instead (the request then
+// waits for its commit, at normal priority); a flush() or stop() imports on the writer thread too. The one
+// wait it can impose: a commit of the writer's behind one import transaction it has begun.
 //
 // The queue has no bound of its own: every entry belongs to a request the gateway has admitted, so the
 // requests in flight bound it. A failed batch (disk full, I/O error) is retried with back-off until it
@@ -76,6 +83,7 @@ class LedgerWriter {
   private:
     void enqueue(Item item);
     void run();
+    void run_importer();
     // Commits a batch taken from the queue and runs its callbacks.
     void write_queued(std::vector<Item>& batch, std::vector<LedgerEntry>& entries,
                       std::vector<std::function<void()>>& callbacks);
@@ -83,7 +91,8 @@ class LedgerWriter {
     // database kept failing.
     template <class Write>
     bool commit(Write&& write, std::size_t rows);
-    // Moves what the journal holds into the ledger; when `drain`, waits out rows still being appended.
+    // Moves what the journal holds into the ledger; when `drain`, waits out rows still being appended. On the
+    // importer or the writer thread, one at a time (the journal has one reader).
     void import_journal(bool drain);
 
     LedgerStore& store_;
@@ -92,6 +101,7 @@ class LedgerWriter {
     const std::uint64_t journal_wake_every_;
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
+    std::condition_variable import_ready_;
     std::condition_variable committed_;
     // A vector swapped whole with the writer's batch, not a deque: a deque allocates a block per item (an
     // item is a few hundred bytes) on the queueing thread and frees it on the writer's, which cost the writer
@@ -99,12 +109,15 @@ class LedgerWriter {
     std::vector<Item> queue_;
     std::uint64_t enqueued_total_ = 0;
     std::uint64_t done_total_ = 0;  // committed, or given up on at stop
-    // flush(), a filling journal: the journal position to have imported up to at once
+    // flush(): the journal position the writer thread is to have imported up to at once
     std::uint64_t journal_wanted_ = 0;
     std::uint64_t journal_done_ = 0;  // the journal position imported up to (or given up on at stop)
-    std::vector<RequestRowView> journal_rows_;  // writer thread only: the rows of one import
+    bool import_nudged_ = false;      // a quarter of the journal has filled: the importer should not wait
+    std::mutex import_mutex_;         // held through an import
+    std::vector<RequestRowView> journal_rows_;  // under import_mutex_: the rows of one import
     bool stopping_ = false;
     std::thread thread_;
+    std::thread importer_;
 };
 
 }  // namespace gaterouter::store

@@ -91,7 +91,7 @@ EOF
   esac
 }
 
-declare -A BEST_RPS=() BEST_P50=() BEST_P99=() BEST_OTHER=() ALL_RPS=() ROWS_OK=() BEST_CPU=() ALL_CPU=() ALL_WRITER=()
+declare -A BEST_RPS=() BEST_P50=() BEST_P99=() BEST_OTHER=() ALL_RPS=() ROWS_OK=() BEST_CPU=() ALL_CPU=() ALL_WRITER=() ALL_P99=()
 SETUPS=(none ledger normal full)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -149,6 +149,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     writer_cpu="$(awk -v j=$((l1 - l0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? 1e6 * j / hz / n : 0) }')"
     log "round $round, $setup: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, errors $errors, wrk+other ${other}% of the CPU, gateway ${cpu} µs CPU/request (ledger threads ${writer_cpu})"
     ALL_RPS[$setup]="${ALL_RPS[$setup]:-}${ALL_RPS[$setup]:+, }$rps"
+    ALL_P99[$setup]="${ALL_P99[$setup]:-}${ALL_P99[$setup]:+, }$p99"
     ALL_CPU[$setup]="${ALL_CPU[$setup]:-}${ALL_CPU[$setup]:+, }$cpu"
     ALL_WRITER[$setup]="${ALL_WRITER[$setup]:-}${ALL_WRITER[$setup]:+, }$writer_cpu"
     if [[ -z "${BEST_CPU[$setup]:-}" ]] || awk -v a="$cpu" -v b="${BEST_CPU[$setup]}" 'BEGIN { exit !(a < b) }'; then
@@ -202,6 +203,9 @@ for setup in ledger normal full; do
   printf ' %s %s' "$setup" "${PAIRED[$setup]}"
   if [[ "$setup" != full ]] && awk -v d="${PAIRED[$setup]%\%}" 'BEGIN { exit !(d < -5) }'; then met=0; fi
 done
+echo
+printf 'paired, p99 latency:'
+for setup in ledger normal full; do printf ' %s %s' "$setup" "$(paired_median "${ALL_P99[$setup]}" "${ALL_P99[none]}")"; done
 echo
 printf 'paired, gateway CPU per request:'
 for setup in ledger normal full; do printf ' %s %s' "$setup" "$(paired_median "${ALL_CPU[$setup]}" "${ALL_CPU[none]}")"; done

@@ -220,6 +220,8 @@ done
 echo "of which the ledger threads, writer and importer (µs/request, each round): ledger ${ALL_WRITER[ledger]}; normal ${ALL_WRITER[normal]}; full ${ALL_WRITER[full]}"
 for setup in ledger normal full; do echo "ledger ($setup): ${ROWS_OK[$setup]}"; done
 full_cost="${PAIRED[full]}"
+within() { if awk -v d="${1%\%}" 'BEGIN { exit !(d >= -5) }'; then echo "within 5 %"; else echo "over 5 %"; fi; }
+echo "requests/s, paired: the ledger alone ${PAIRED[ledger]} ($(within "${PAIRED[ledger]}")), with a budget ${PAIRED[normal]} ($(within "${PAIRED[normal]}"))"
 if ((met)); then
   echo "goal (ledger and budget cost ≤ 5 % of throughput at the default durability, normal; paired): met (full, opt-in: ${full_cost})"
 else

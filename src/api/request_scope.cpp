@@ -68,7 +68,8 @@ awaitable<void> RequestScope::send_json(http::Status status, std::string body) {
 awaitable<void> RequestScope::fail(openai::ApiError error) {
     note_error(error.code.empty() ? error.type : error.code);
     // An overloaded gateway always says when to come back, whichever way it found out.
-    if (error.code == "gateway_overloaded" && retry_after_.count() == 0) retry_after_ = std::chrono::seconds(1);
+    if (error.code == "gateway_overloaded" && retry_after_.count() == 0)
+        retry_after_ = std::chrono::seconds(1);
     http::Response res{static_cast<http::Status>(error.status), 11};
     res.set(http::bhttp::field::content_type, "application/json");
     if (error.status == 401) res.set(http::bhttp::field::www_authenticate, "Bearer");

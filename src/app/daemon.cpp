@@ -156,7 +156,7 @@ int Daemon::run() {
 
     auto& workers = state_->workers;
     for (std::size_t i = 0; i < workers.size(); ++i) {
-        auto& w = workers[i];
+        const auto& w = workers[i];
         w->server->start();
         w->thread = std::thread([&io = w->io, name = "gr-worker-" + std::to_string(i)] {
             ::pthread_setname_np(::pthread_self(), name.c_str());  // what top -H and /proc show

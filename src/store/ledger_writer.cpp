@@ -20,6 +20,15 @@ constexpr std::chrono::milliseconds kFirstRetryDelay{50};
 constexpr std::chrono::milliseconds kMaxRetryDelay{5000};
 constexpr int kRetriesWhenStopping = 3;
 
+// Sets the calling thread's scheduling class and its name (what top -H and /proc show).
+void become(int policy, const char* name) {
+#ifdef __linux__
+    const sched_param priority{};
+    pthread_setschedparam(pthread_self(), policy, &priority);
+    pthread_setname_np(pthread_self(), name);
+#endif
+}
+
 }  // namespace
 
 LedgerWriter::LedgerWriter(LedgerStore& store, LedgerWriterOptions options)
@@ -112,13 +121,9 @@ std::size_t LedgerWriter::queued() const {
 }
 
 void LedgerWriter::run() {
-#ifdef __linux__
     // Batch work: its wake-ups should not preempt a worker's event loop, which requests wait on. (Not the
     // idle class: requests do wait on this thread's commits.)
-    const sched_param batch_policy{};
-    pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch_policy);
-    pthread_setname_np(pthread_self(), "gr-ledger");
-#endif
+    become(SCHED_BATCH, "gr-ledger");
     std::vector<Item> batch;
     std::vector<LedgerEntry> entries;
     std::vector<std::function<void()>> callbacks;
@@ -150,12 +155,8 @@ void LedgerWriter::run() {
 }
 
 void LedgerWriter::run_importer() {
-#ifdef __linux__
     // The idle class: see the header. Any process may lower its own threads to it, no privilege needed.
-    const sched_param idle_policy{};
-    pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle_policy);
-    pthread_setname_np(pthread_self(), "gr-ledger-idle");
-#endif
+    become(SCHED_IDLE, "gr-ledger-idle");
     for (;;) {
         {
             std::unique_lock lock(mutex_);

@@ -96,8 +96,8 @@ struct SqliteLedgerStore::BatchStatements {
 
     // The id of the next request row of this transaction, with time `time_ms`: see kIdsPerMs. The highest id
     // and the lead are read at the transaction's first row (another process may have written rows since the
-    // last), and the lead is written back by end_transaction() when it grew. None when the id is one more than
-    // the table's highest: bound as NULL, SQLite picks that same id and appends the row without first
+    // last), and the lead is written back by end_transaction() when it grew. None when the id is one more
+    // than the table's highest: bound as NULL, SQLite picks that same id and appends the row without first
     // searching the table for it (a sixth of an insert's CPU, measured; most rows share a millisecond).
     std::optional<std::int64_t> next_id(std::int64_t time_ms) {
         if (!order) {

@@ -40,7 +40,7 @@ class Connection {
     std::string origin_key;
     Clock::time_point idle_since{};
     bool reused = false;
-    beast::flat_buffer buffer;            // kept across exchanges on this connection
+    beast::flat_buffer buffer;           // kept across exchanges on this connection
     std::array<char, 4 * 1024> chunk{};  // body pieces land here
 
   private:

@@ -16,9 +16,10 @@
 # synced row with full (a second awaited commit, batched by the writer).
 # All four gateways are started once, each on a fresh ledger file, and warmed up; then the set-ups are measured in
 # turn, --rounds times (none, ledger, normal, full, none, …), in short runs, so that a machine whose speed drifts
-# (a shared VM's moves by a fifth within seconds) drifts little between a round's four runs. The goal is judged on
-# the paired figure: for each round, each set-up's requests/s against the same round's `none`, and the median of
-# those over the rounds. Also printed: the best round per set-up, p50/p99, the gateway's own CPU time per request
+# (a shared VM's moves by a fifth within seconds) drifts little between a round's four runs. The goal (issue #5:
+# the ledger adds no more than 5 % to the throughput cost) is judged on the `ledger` set-up's paired figure: for
+# each round, its requests/s against the same round's `none`, and the median of those over the rounds; the other
+# set-ups' paired figures are printed beside it. Also printed: the best round per set-up, p50/p99, the gateway's own CPU time per request
 # (all its threads, from /proc; paired the same way) and the ledger threads' share of it, and a check that
 # the ledger got one row per answered request.
 #
@@ -201,7 +202,7 @@ declare -A PAIRED=()
 for setup in ledger normal full; do
   PAIRED[$setup]="$(paired_median "${ALL_RPS[$setup]}" "${ALL_RPS[none]}")"
   printf ' %s %s' "$setup" "${PAIRED[$setup]}"
-  if [[ "$setup" != full ]] && awk -v d="${PAIRED[$setup]%\%}" 'BEGIN { exit !(d < -5) }'; then met=0; fi
+  if [[ "$setup" == ledger ]] && awk -v d="${PAIRED[$setup]%\%}" 'BEGIN { exit !(d < -5) }'; then met=0; fi
 done
 echo
 printf 'paired, p99 latency:'
@@ -222,8 +223,6 @@ for setup in ledger normal full; do echo "ledger ($setup): ${ROWS_OK[$setup]}"; 
 full_cost="${PAIRED[full]}"
 within() { if awk -v d="${1%\%}" 'BEGIN { exit !(d >= -5) }'; then echo "within 5 %"; else echo "over 5 %"; fi; }
 echo "requests/s, paired: the ledger alone ${PAIRED[ledger]} ($(within "${PAIRED[ledger]}")), with a budget ${PAIRED[normal]} ($(within "${PAIRED[normal]}"))"
-if ((met)); then
-  echo "goal (ledger and budget cost ≤ 5 % of throughput at the default durability, normal; paired): met (full, opt-in: ${full_cost})"
-else
-  echo "goal (ledger and budget cost ≤ 5 % of throughput at the default durability, normal; paired): NOT met (full, opt-in: ${full_cost})"
-fi
+verdict="NOT met"
+((met)) && verdict="met"
+echo "goal (the ledger adds ≤ 5 % to the throughput cost, default durability, paired): $verdict (with a budget: ${PAIRED[normal]}; full, opt-in: ${full_cost})"

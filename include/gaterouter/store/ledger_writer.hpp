@@ -7,8 +7,8 @@
 // `journal_interval` (or sooner, when a quarter of the journal has filled since the last wake-up), in large
 // transactions. No request waits on it, so it runs in the idle scheduling class: it uses only CPU time that
 // nothing else wants, and never pushes a worker, or what a worker talks to, off a core (measured on the core
-// benchmark: what the ledger adds to p99 fell from 13–23 % to 2–9 %; requests/s did not move). If the host is so
-// busy that it starves, the journal fills and new rows take the writer's queue instead (the request then
+// benchmark: what the ledger adds to p99 fell from 13–23 % to 2–9 %; requests/s did not move). If the host is
+// so busy that it starves, the journal fills and new rows take the writer's queue instead (the request then
 // waits for its commit, at normal priority); a flush() or stop() imports on the writer thread too. The one
 // wait it can impose: a commit of the writer's behind one import transaction it has begun.
 //

@@ -18,7 +18,8 @@
 //
 // Each stream holds a client socket, a gateway socket on each side and a simulator socket: a gateway process needs
 // an open-files limit above 2 × its streams plus a few dozen of its own (this machine's hard limit is 20 000, so
-// one process holds about 9 900 here, and 10 000 need --gateways 2).
+// one process holds about 9 900 here, and 10 000 need --gateways 2). This client and the simulator hold one socket
+// per stream each and cannot raise their own limit: run `ulimit -n 20000` (up to the hard limit) first.
 // Needs build/gaterouter and build/tools/sim/gaterouter-sim (GATEROUTER_BIN / GATEROUTER_SIM_BIN override).
 import fs from 'node:fs';
 import http from 'node:http';

@@ -19,9 +19,9 @@
 # (a shared VM's moves by a fifth within seconds) drifts little between a round's four runs. The goal (issue #5:
 # the ledger adds no more than 5 % to the throughput cost) is judged on the `ledger` set-up's paired figure: for
 # each round, its requests/s against the same round's `none`, and the median of those over the rounds; the other
-# set-ups' paired figures are printed beside it. Also printed: the best round per set-up, p50/p99, the gateway's own CPU time per request
-# (all its threads, from /proc; paired the same way) and the ledger threads' share of it, and a check that
-# the ledger got one row per answered request.
+# set-ups' paired figures are printed beside it. Also printed: the best round per set-up, p50/p99 (p99 paired too),
+# the gateway's own CPU time per request (all its threads, from /proc; paired the same way) and the ledger
+# threads' share of it, and a check that the ledger got one row per answered request.
 #
 # Options:
 #   --duration N      seconds per measured run (default 3)
@@ -29,8 +29,8 @@
 #   --warmup N        warm-up seconds per gateway, once (default 3)
 #   --rounds N        how many times each set-up is measured (default 15)
 #   --quiet-wait N    before the first run, wait up to N s (default 60) for other work to leave the cores idle
-# Bounded: at most quiet-wait + 4 × (warm-up + 30) + rounds × 4 × (duration + 30) seconds. Builds nothing unless a binary is
-# missing (GATEROUTER_BUILD_DIR picks the build folder, default build/). Everything listens on 127.0.0.1.
+# Bounded: at most quiet-wait + 4 × (warm-up + 30) + rounds × 4 × (duration + 30) seconds. Builds nothing unless a
+# binary is missing (GATEROUTER_BUILD_DIR picks the build folder, default build/). Everything listens on 127.0.0.1.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -96,6 +96,12 @@ declare -A BEST_RPS=() BEST_P50=() BEST_P99=() BEST_OTHER=() ALL_RPS=() ROWS_OK=
 SETUPS=(none ledger normal full)
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
+# us_per_request JIFFIES REQUESTS DECIMALS: CPU time per request in µs (a jiffy is 1/CLK_TCK s).
+HZ="$(getconf CLK_TCK)"
+us_per_request() {
+  awk -v j="$1" -v n="$2" -v hz="$HZ" -v d="$3" 'BEGIN { printf "%.*f", d, (n > 0 ? 1e6 * j / hz / n : 0) }'
+}
+
 declare -A PORT=() PID=()
 for setup in "${SETUPS[@]}"; do
   port="$(free_port)"
@@ -145,9 +151,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
     other=$(((m1[0] - m0[0]) - (o1 - o0)))
     ((other < 0)) && other=0
     other=$((100 * other / (m1[1] - m0[1] > 0 ? m1[1] - m0[1] : 1)))
-    # The gateway's CPU time per request in µs (a jiffy is 1/CLK_TCK s).
-    cpu="$(awk -v j=$((g1 - g0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (n > 0 ? 1e6 * j / hz / n : 0) }')"
-    writer_cpu="$(awk -v j=$((l1 - l0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? 1e6 * j / hz / n : 0) }')"
+    # CPU time per request in µs, the gateway's and its ledger threads'.
+    cpu="$(us_per_request $((g1 - g0)) "$requests" 1)"
+    writer_cpu="$(us_per_request $((l1 - l0)) "$requests" 2)"
     log "round $round, $setup: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, errors $errors, wrk+other ${other}% of the CPU, gateway ${cpu} µs CPU/request (ledger threads ${writer_cpu})"
     ALL_RPS[$setup]="${ALL_RPS[$setup]:-}${ALL_RPS[$setup]:+, }$rps"
     ALL_P99[$setup]="${ALL_P99[$setup]:-}${ALL_P99[$setup]:+, }$p99"

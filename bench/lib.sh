@@ -224,27 +224,26 @@ machine_jiffies() {
   local busy=$((a[1] + a[2] + a[3] + a[6] + a[7] + a[8]))
   echo "$busy $((busy + a[4] + a[5]))"
 }
+# stat_jiffies FILE: user + system jiffies from a /proc stat file (a process's or a thread's); 0 once it is gone.
+stat_jiffies() {
+  local rest f
+  rest="$(cat "$1" 2>/dev/null)" || { echo 0; return; }
+  rest="${rest##*) }"
+  read -r -a f <<<"$rest"
+  echo $((f[11] + f[12]))
+}
 pids_jiffies() {
-  local sum=0 pid rest f
-  for pid in "$@"; do
-    [[ -r "/proc/$pid/stat" ]] || continue
-    rest="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-    rest="${rest##*) }"
-    read -r -a f <<<"$rest"
-    sum=$((sum + f[11] + f[12]))
-  done
+  local sum=0 pid
+  for pid in "$@"; do sum=$((sum + $(stat_jiffies "/proc/$pid/stat"))); done
   echo "$sum"
 }
 # thread_jiffies PID PREFIX: user + system jiffies of PID's threads whose names start with PREFIX (the gateway
 # names its threads: gr-worker-N, gr-ledger, gr-ledger-idle, ...).
 thread_jiffies() {
-  local sum=0 task rest f
+  local sum=0 task
   for task in /proc/"$1"/task/*; do
     [[ "$(cat "$task/comm" 2>/dev/null)" == "$2"* ]] || continue
-    rest="$(cat "$task/stat" 2>/dev/null)" || continue
-    rest="${rest##*) }"
-    read -r -a f <<<"$rest"
-    sum=$((sum + f[11] + f[12]))
+    sum=$((sum + $(stat_jiffies "$task/stat")))
   done
   echo "$sum"
 }

@@ -49,8 +49,8 @@ void bind_time_range(Statement& s, int first, std::int64_t from_unix_ms, std::in
 std::string insert_requests_sql(int rows) {
     std::string sql =
         "INSERT INTO requests (id, time_ms, request_id, key_name, team, model, provider, task, "
-        "prompt_tokens, "
-        "completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, status, attempts, flags) VALUES ";
+        "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_nano_usd, status, attempts, "
+        "flags) VALUES ";
     for (int r = 0; r < rows; ++r) {
         sql += r == 0 ? "(" : ", (";
         for (int c = 1; c <= kRequestColumns; ++c) {

@@ -97,7 +97,7 @@ class LedgerWriter {
 
     LedgerStore& store_;
     LedgerWriterOptions options_;
-    // Every this many journal positions an append wakes the writer: a quarter of the ring.
+    // Every this many journal positions an append wakes the importer: a quarter of the ring.
     const std::uint64_t journal_wake_every_;
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;

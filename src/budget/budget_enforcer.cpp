@@ -134,13 +134,42 @@ std::string BudgetRefusal::message() const {
     return text;
 }
 
+namespace {
+
+// Generations are drawn from one counter for every enforcer, so a thread's cached snapshot can never be
+// mistaken for another enforcer's (one destroyed and another made at the same address, in tests).
+std::uint64_t next_generation() {
+    static std::atomic<std::uint64_t> counter{0};
+    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+}  // namespace
+
 BudgetEnforcer::BudgetEnforcer(const WallClock& clock, std::function<void(const BudgetAlert&)> on_alert)
-    : clock_(clock), on_alert_(std::move(on_alert)), snapshot_(std::make_shared<const Snapshot>()) {}
+    : clock_(clock),
+      on_alert_(std::move(on_alert)),
+      snapshot_(std::make_shared<const Snapshot>()),
+      generation_(next_generation()) {}
 
 BudgetEnforcer::~BudgetEnforcer() = default;
 
+const BudgetEnforcer::Snapshot& BudgetEnforcer::snapshot() const {
+    struct Cached {
+        std::uint64_t generation = 0;
+        std::shared_ptr<const Snapshot> snapshot;
+    };
+    thread_local Cached cached;
+    // Acquire: a generation seen is never older than the snapshot load_totals() stored before it.
+    const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+    if (cached.generation != generation) {
+        cached.snapshot = snapshot_.load(std::memory_order_acquire);
+        cached.generation = generation;
+    }
+    return *cached.snapshot;
+}
+
 void BudgetEnforcer::load_totals(std::vector<BudgetSpec> budgets, const store::LedgerStore& ledger) {
-    const auto current = snapshot();
+    const std::shared_ptr<const Snapshot> current = snapshot_.load(std::memory_order_acquire);
     const std::int64_t now = clock_.now_unix_ms();
     auto next = std::make_shared<Snapshot>();
     for (BudgetSpec& spec : budgets) {
@@ -155,12 +184,16 @@ void BudgetEnforcer::load_totals(std::vector<BudgetSpec> budgets, const store::L
         next->add(std::make_shared<BudgetTracker>(std::move(spec), spent, now));
     }
     snapshot_.store(std::move(next), std::memory_order_release);
+    generation_.store(next_generation(), std::memory_order_release);
 }
 
 std::variant<Reservation, BudgetRefusal> BudgetEnforcer::reserve(const SpendTags& tags, NanoUsd max_cost) {
+    const Snapshot& budgets = snapshot();
+    // No budget at all (a ledger kept for its records): nothing to hold, no clock to read.
+    if (budgets.all.empty()) return Reservation{};
     const NanoUsd amount = std::max<NanoUsd>(max_cost, 0);
     Reservation reservation;
-    snapshot()->covering(tags, reservation.budgets_);
+    budgets.covering(tags, reservation.budgets_);
     // One global lock order (by address) for every request, so two requests never wait on each other in a
     // cycle.
     std::sort(reservation.budgets_.begin(), reservation.budgets_.end());
@@ -184,7 +217,7 @@ std::variant<Reservation, BudgetRefusal> BudgetEnforcer::reserve(const SpendTags
 std::int64_t BudgetEnforcer::settle(Reservation reservation, const SpendTags& actual, NanoUsd cost) {
     const std::int64_t now = clock_.now_unix_ms();
     TrackerList charged;
-    snapshot()->covering(actual, charged);
+    snapshot().covering(actual, charged);
     std::vector<BudgetAlert> alerts;
     for (const auto& budget : charged) {
         std::lock_guard lock(budget->mutex());
@@ -202,7 +235,7 @@ std::int64_t BudgetEnforcer::settle(Reservation reservation, const SpendTags& ac
 std::vector<BudgetStatus> BudgetEnforcer::statuses() const {
     const std::int64_t now = clock_.now_unix_ms();
     std::vector<BudgetStatus> result;
-    for (const auto& budget : snapshot()->all) {
+    for (const auto& budget : snapshot().all) {
         std::lock_guard lock(budget->mutex());
         budget->roll_to(now);
         result.push_back(budget->status());

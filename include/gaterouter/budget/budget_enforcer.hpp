@@ -117,12 +117,17 @@ class BudgetEnforcer {
   private:
     struct Snapshot;
 
-    std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.load(std::memory_order_acquire); }
+    // The budgets in force, as this thread last saw them: valid until the thread's next call. Checking that
+    // they are current is one atomic load; copying the shared pointer on every request took four atomic
+    // read-modify-writes.
+    const Snapshot& snapshot() const;
 
     const WallClock& clock_;
     std::function<void(const BudgetAlert&)> on_alert_;
-    // Copy-on-write: load_totals() publishes a new snapshot, requests read the current one without a lock.
+    // Copy-on-write: load_totals() publishes a new snapshot, then a new generation (unique in the process),
+    // and requests read the current one without a lock.
     std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+    std::atomic<std::uint64_t> generation_;
 };
 
 }  // namespace gaterouter::budget

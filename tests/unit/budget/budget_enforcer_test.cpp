@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -235,6 +236,36 @@ TEST_F(BudgetEnforcerTest, ReloadKeepsLiveTotalsOfUnchangedBudgets) {
     EXPECT_EQ(status("daily").spent, 0);
     held.release();  // releases the old tracker; nothing breaks
     EXPECT_EQ(enforcer.statuses().size(), 1u);
+}
+
+// A thread keeps the budgets it last saw, and must notice at once that others are in force: a budget added
+// while a worker is running holds that worker's next request.
+TEST_F(BudgetEnforcerTest, AThreadSeesNewBudgetsOnItsNextRequest) {
+    std::promise<void> loaded;
+    std::promise<NanoUsd> before;
+    std::thread worker([&] {
+        before.set_value(reserve(kFrontend, 300).amount());
+        loaded.get_future().wait();
+        Reservation held = reserve(kFrontend, 300);
+        EXPECT_EQ(held.amount(), 300);
+        EXPECT_EQ(status("all").reserved, 300);
+    });
+    EXPECT_EQ(before.get_future().get(), 0) << "no budget yet";
+    load({spec(1, "all", {}, Period::day, 1000, true)});
+    loaded.set_value();
+    worker.join();
+    EXPECT_EQ(status("all").reserved, 0);
+}
+
+// Two enforcers used in turn on one thread (two gateways in one test process) each see only their own
+// budgets.
+TEST_F(BudgetEnforcerTest, EnforcersOnOneThreadKeepTheirOwnBudgets) {
+    BudgetEnforcer other{clock, nullptr};
+    other.load_totals({spec(1, "small", {}, Period::total, 100, true)}, ledger);
+    for (int round = 0; round < 3; ++round) {
+        EXPECT_EQ(reserve(kFrontend, 300).amount(), 0);
+        EXPECT_TRUE(std::holds_alternative<BudgetRefusal>(other.reserve(kFrontend, 300)));
+    }
 }
 
 // 8 threads reserve and settle against one hard budget. Each reservation is checked and held under the

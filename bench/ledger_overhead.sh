@@ -98,11 +98,21 @@ EOF
 }
 
 declare -A BEST_RPS=() BEST_P50=() BEST_P99=() ALL_RPS=() ROWS_OK=() ALL_CPU=() ALL_WRITER=() ALL_P99=()
+IFS=, read -r -a listed <<<"$SETUP_LIST"
+for setup in "${listed[@]}"; do
+  [[ "$setup" =~ ^(none|ledger|normal|full)$ ]] || die "--setups: unknown set-up '$setup' (none, ledger, normal, full)"
+done
 SETUPS=(none)
 for setup in ledger normal full; do [[ ",$SETUP_LIST," == *",$setup,"* ]] && SETUPS+=("$setup"); done
 COMPARED=("${SETUPS[@]:1}")
 ((${#COMPARED[@]} > 0)) || die "--setups names nothing to compare with none"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# add_round LIST SETUP VALUE: appends a round's VALUE to the set-up's comma-separated list in the array LIST.
+add_round() {
+  local -n list="$1"
+  list[$2]="${list[$2]:-}${list[$2]:+, }$3"
+}
 
 # us_per_request JIFFIES REQUESTS DECIMALS: CPU time per request in µs (a jiffy is 1/CLK_TCK s).
 HZ="$(getconf CLK_TCK)"
@@ -124,7 +134,7 @@ for setup in "${SETUPS[@]}"; do
   [[ "$code" == 200 ]] || die "$setup: check request answered $code: $(head -c 300 "$BENCH_TMP/check.body")"
 done
 busy="$(wait_quiet "$QUIET_WAIT")"
-log "4 gateways up; other work before the runs: ${busy}%; warm-up ${WARMUP}s each"
+log "${#SETUPS[@]} gateways up; other work before the runs: ${busy}%; warm-up ${WARMUP}s each"
 for setup in "${SETUPS[@]}"; do
   ((WARMUP > 0)) && { timeout $((WARMUP + 20)) wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH_DIR/chat.lua" \
     "http://127.0.0.1:${PORT[$setup]}" >/dev/null 2>&1 || true; }
@@ -163,10 +173,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
     cpu="$(us_per_request $((g1 - g0)) "$requests" 1)"
     writer_cpu="$(us_per_request $((l1 - l0)) "$requests" 2)"
     log "round $round, $setup: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, errors $errors, wrk+other ${other}% of the CPU, gateway ${cpu} µs CPU/request (ledger threads ${writer_cpu})"
-    ALL_RPS[$setup]="${ALL_RPS[$setup]:-}${ALL_RPS[$setup]:+, }$rps"
-    ALL_P99[$setup]="${ALL_P99[$setup]:-}${ALL_P99[$setup]:+, }$p99"
-    ALL_CPU[$setup]="${ALL_CPU[$setup]:-}${ALL_CPU[$setup]:+, }$cpu"
-    ALL_WRITER[$setup]="${ALL_WRITER[$setup]:-}${ALL_WRITER[$setup]:+, }$writer_cpu"
+    add_round ALL_RPS "$setup" "$rps"
+    add_round ALL_P99 "$setup" "$p99"
+    add_round ALL_CPU "$setup" "$cpu"
+    add_round ALL_WRITER "$setup" "$writer_cpu"
     if [[ -z "${BEST_RPS[$setup]:-}" ]] || awk -v a="$rps" -v b="${BEST_RPS[$setup]}" 'BEGIN { exit !(a > b) }'; then
       BEST_RPS[$setup]="$rps"; BEST_P50[$setup]="$p50"; BEST_P99[$setup]="$p99"
     fi

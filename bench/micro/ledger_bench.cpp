@@ -1,7 +1,8 @@
 // Micro-benchmarks of budgets and the ledger: reserve + settle of one request under six budgets (one per
 // scope kind; the hot-path cost the gateway adds per request), one and none (a ledger kept for its records),
-// from one and two threads; the ledger writer's throughput in requests per second (a reservation and a request
-// row each) into a real SQLite file, with synchronous=FULL and NORMAL; and the import of journal rows.
+// from one and two threads; the ledger writer's throughput in requests per second (a reservation and a
+// request row each) into a real SQLite file, with synchronous=FULL and NORMAL; and the import of journal
+// rows.
 #include <benchmark/benchmark.h>
 
 #include <atomic>

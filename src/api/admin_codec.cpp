@@ -7,6 +7,7 @@
 
 #include "gaterouter/budget/pricing.hpp"
 #include "gaterouter/config/config.hpp"
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::api::admin {
 namespace {
@@ -85,7 +86,7 @@ void conflict(std::string message, std::string code) {
 }
 
 nlohmann::json parse_object(std::string_view body) {
-    nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+    nlohmann::json j = openai::parse_json(body);
     if (j.is_discarded() || !j.is_object()) {
         throw AdminFailure(
             openai::invalid_request("The request body must be a JSON object.", {}, "invalid_json"));

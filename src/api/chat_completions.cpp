@@ -505,10 +505,12 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
     const auto failure = co_await scope.upstream(response.read_all(body, services_.max_upstream_body_bytes));
     if (failure != upstream::Failure::none) co_return upstream_failure(failure, model.id);
 
+    std::optional<std::string> answer = provider.chat->translate_response(std::move(body), model);
+    if (!answer) co_return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
     http::Response res{http::Status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
     stamp_candidate(res, candidate);
-    res.body() = provider.chat->translate_response(std::move(body), model);
+    res.body() = std::move(*answer);
     scope.served_by(model);
     if (const auto usage = openai::read_usage(res.body())) scope.set_usage(*usage, cost_of(*usage, model));
     co_await account.settle(200);  // the spend is on record before the client has its answer
@@ -533,7 +535,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
     std::string batch;
     std::int64_t events = 0;  // relayed so far: what a stream cut short is charged for
     const http::SseParser::EventFn on_event = [&](const http::SseEvent& e) {
-        translator->on_event(e, batch);
+        if (!translator->on_event(e, batch)) return false;
         ++events;
         return true;
     };

@@ -58,11 +58,16 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
         co_await scope.fail(upstream_failure(failure, model->id));
         co_return;
     }
-    std::string answer =
+    std::optional<std::string> answer =
         provider.embeddings->translate_embeddings_response(std::move(body), embeddings, *model);
+    if (!answer) {
+        openai::ApiError error = openai::upstream_bad_response(model->id, "the answer was not a JSON object");
+        co_await scope.fail(std::move(error));
+        co_return;
+    }
     scope.served_by(*model);
-    if (const auto usage = openai::read_usage(answer)) scope.set_usage(*usage, cost_of(*usage, *model));
-    co_await scope.send_json(http::Status::ok, std::move(answer));
+    if (const auto usage = openai::read_usage(*answer)) scope.set_usage(*usage, cost_of(*usage, *model));
+    co_await scope.send_json(http::Status::ok, std::move(*answer));
 }
 
 }  // namespace gaterouter::api

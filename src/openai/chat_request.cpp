@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 
 namespace gaterouter::openai {
 namespace {
@@ -40,6 +41,78 @@ std::optional<std::int64_t> as_integer(const JsonValue& v) {
     return n;
 }
 
+// The sampling parameters whose type and range OpenAI checks; sent to the upstream as they are, so a value it
+// would refuse is refused here, with the parameter named, before any model is chosen or paid for.
+struct NumberParam {
+    std::string_view name;
+    double min;
+    double max;
+    bool integer;
+};
+constexpr NumberParam kNumberParams[] = {
+    {"temperature", 0, 2, false},        {"top_p", 0, 1, false},        {"presence_penalty", -2, 2, false},
+    {"frequency_penalty", -2, 2, false}, {"top_logprobs", 0, 20, true}, {"seed", -9.2e18, 9.2e18, true},
+};
+
+std::optional<ApiError> check_number(const NumberParam& p, const JsonValue& v) {
+    if (v.type == JsonType::null) return std::nullopt;
+    if (v.type != JsonType::number) return wrong_type(p.name, p.integer ? "an integer" : "a number", v.type);
+    double x = 0;
+    std::from_chars(v.raw.data(), v.raw.data() + v.raw.size(), x);
+    if (p.integer && !as_integer(v)) return wrong_type(p.name, "an integer", v.type);
+    if (x < p.min || x > p.max) {
+        char range[64];
+        std::snprintf(range, sizeof range, "%g and %g", p.min, p.max);
+        return invalid_request("Invalid '" + std::string(p.name) + "': expected a value between " + range +
+                                   ", but got " + std::string(v.raw) + ".",
+                               std::string(p.name), "invalid_value");
+    }
+    return std::nullopt;
+}
+
+constexpr std::string_view kBooleanParams[] = {"logprobs", "parallel_tool_calls", "store"};
+
+std::string_view name_of(const NumberParam& p) {
+    return p.name;
+}
+std::string_view name_of(std::string_view name) {
+    return name;
+}
+
+// The entry of `table` for a member's raw key, or null.
+template <class Param, std::size_t N>
+const Param* find_param(const Param (&table)[N], std::string_view raw_key) {
+    for (const Param& p : table) {
+        if (key_equals(raw_key, name_of(p))) return &p;
+    }
+    return nullptr;
+}
+
+std::optional<ApiError> check_boolean(std::string_view name, const JsonValue& v) {
+    if (v.type == JsonType::boolean || v.type == JsonType::null) return std::nullopt;
+    return wrong_type(name, "a boolean", v.type);
+}
+
+// The `stop` sequences: a string, or a list of strings.
+std::optional<ApiError> check_stop(const JsonValue& v) {
+    if (v.type == JsonType::null || v.type == JsonType::string) return std::nullopt;
+    if (v.type != JsonType::array) return wrong_type("stop", "a string or an array of strings", v.type);
+    std::optional<ApiError> problem;
+    for_each_element(v, [&](const JsonValue& s) {
+        if (s.type != JsonType::string) problem = wrong_type("stop[]", "a string", s.type);
+        return !problem;
+    });
+    return problem;
+}
+
+// The roles Chat Completions knows; `function` is its deprecated predecessor of `tool`.
+bool known_role(const JsonValue& role) {
+    for (const std::string_view r : {"system", "developer", "user", "assistant", "tool", "function"}) {
+        if (role.raw.size() == r.size() + 2 && role.raw.substr(1, r.size()) == r) return true;
+    }
+    return false;
+}
+
 // Bytes of text the model will read in one message's content (a string, or text parts); image parts are
 // counted apart, since a base64 image's bytes say nothing about its token cost.
 void measure_content(const JsonValue& content, ChatRequest& out, std::size_t& text_bytes) {
@@ -71,13 +144,29 @@ std::optional<ApiError> read_messages(ChatRequest& out, std::size_t& text_bytes)
             problem = wrong_type(where(), "an object", m.type);
             return false;
         }
+        if (const auto repeated = repeated_key(m)) {
+            problem = duplicate_key(where() + "." + std::string(*repeated));
+            return false;
+        }
         bool has_role = false;
         for_each_member(m, [&](std::string_view key, const JsonValue& v) {
             if (key_equals(key, "role")) {
                 has_role = true;
-                if (v.type != JsonType::string) problem = wrong_type(where() + ".role", "a string", v.type);
+                if (v.type != JsonType::string) {
+                    problem = wrong_type(where() + ".role", "a string", v.type);
+                } else if (!known_role(v)) {
+                    problem = invalid_request("Invalid '" + where() + ".role': " + std::string(v.raw) +
+                                                  " is not one of 'system', 'developer', 'user', "
+                                                  "'assistant', 'tool'.",
+                                              where() + ".role", "invalid_value");
+                }
             } else if (key_equals(key, "content")) {
-                measure_content(v, out, text_bytes);
+                if (v.type != JsonType::string && v.type != JsonType::array && v.type != JsonType::null) {
+                    problem =
+                        wrong_type(where() + ".content", "a string or an array of content parts", v.type);
+                } else {
+                    measure_content(v, out, text_bytes);
+                }
             } else if (key_equals(key, "tool_calls")) {
                 text_bytes += v.raw.size();
             }
@@ -99,12 +188,28 @@ std::optional<ApiError> read_messages(ChatRequest& out, std::size_t& text_bytes)
 
 }  // namespace
 
+namespace {
+
+std::uint32_t prompt_tokens(std::size_t text_tokens, std::size_t messages, std::size_t images) {
+    // A few tokens of framing per message; a high-detail image tile budget per image.
+    const std::size_t tokens = text_tokens + 4 * messages + 3 + 1100 * images;
+    return static_cast<std::uint32_t>(std::min<std::size_t>(tokens, UINT32_MAX));
+}
+
+}  // namespace
+
 std::uint32_t estimate_prompt_tokens(std::size_t text_bytes, std::size_t tools_bytes, std::size_t messages,
                                      std::size_t images) {
-    // About four bytes of English (or JSON) per token for the tokenizers in use; a few tokens of framing per
-    // message; a high-detail image tile budget per image. An estimate for routing, not for billing.
-    const std::size_t tokens = (text_bytes + tools_bytes + 3) / 4 + 4 * messages + 3 + 1100 * images;
-    return static_cast<std::uint32_t>(std::min<std::size_t>(tokens, UINT32_MAX));
+    // About four bytes of English (or JSON) per token for the tokenizers in use. An estimate for routing, not
+    // for billing.
+    return prompt_tokens((text_bytes + tools_bytes + 3) / 4, messages, images);
+}
+
+std::uint32_t max_prompt_tokens(std::size_t text_bytes, std::size_t tools_bytes, std::size_t messages,
+                                std::size_t images) {
+    // Byte-level BPE tokenizers make at most one token of each byte (text that is all rare characters comes
+    // close): a reservation at this size cannot be outspent by an honest upstream's count.
+    return prompt_tokens(text_bytes + tools_bytes, messages, images);
 }
 
 std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& out) {
@@ -117,6 +222,7 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
         return invalid_request("The request body must be a JSON object.", {}, "invalid_json");
     }
     out.root = *root;
+    if (const auto repeated = repeated_key(*root)) return duplicate_key(*repeated);
 
     std::optional<ApiError> problem;
     bool has_model = false, has_messages = false;
@@ -147,15 +253,34 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
                 problem = wrong_type("stream", "a boolean", v.type);
             }
         } else if (key_equals(key, "stream_options")) {
-            if (v.type == JsonType::object) {
+            // Kept even when null: the gateway puts its own in the same place, so the body sent upstream has
+            // one stream_options, never the client's beside the gateway's.
+            if (v.type != JsonType::object && v.type != JsonType::null) {
+                problem = wrong_type("stream_options", "an object", v.type);
+            } else {
                 out.stream_options = v;
                 for_each_member(v, [&](std::string_view k, const JsonValue& o) {
                     if (key_equals(k, "include_usage")) out.include_usage = o.raw == "true";
                     return true;
                 });
-            } else if (v.type != JsonType::null) {
-                problem = wrong_type("stream_options", "an object", v.type);
             }
+        } else if (key_equals(key, "n")) {
+            if (v.type == JsonType::null) return true;
+            const auto n = as_integer(v);
+            if (!n) {
+                problem = wrong_type("n", "an integer", v.type);
+            } else if (*n < 1 || *n > kMaxChoices) {
+                problem =
+                    invalid_request("Invalid 'n': expected an integer between 1 and " +
+                                        std::to_string(kMaxChoices) + ", but got " + std::string(v.raw) + ".",
+                                    "n", "invalid_value");
+            } else {
+                out.choices = static_cast<std::uint32_t>(*n);
+            }
+        } else if (key_equals(key, "stop")) {
+            problem = check_stop(v);
+        } else if (const std::string_view* flag = find_param(kBooleanParams, key)) {
+            problem = check_boolean(*flag, v);
         } else if (key_equals(key, "tools")) {
             if (v.type == JsonType::array) {
                 out.tools_bytes = v.raw.size();
@@ -169,6 +294,8 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
                     out.json_mode = t.raw == "\"json_object\"" || t.raw == "\"json_schema\"";
                 return true;
             });
+        } else if (const NumberParam* param = find_param(kNumberParams, key)) {
+            problem = check_number(*param, v);
         } else if (key_equals(key, "max_tokens") || key_equals(key, "max_completion_tokens")) {
             if (v.type == JsonType::null) return true;
             const bool newer = key_equals(key, "max_completion_tokens");
@@ -196,6 +323,8 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
     if (auto bad = read_messages(out, text_bytes)) return bad;
     out.estimated_prompt_tokens =
         estimate_prompt_tokens(text_bytes, out.tools_bytes, out.message_count, out.image_count);
+    out.max_prompt_tokens =
+        max_prompt_tokens(text_bytes, out.tools_bytes, out.message_count, out.image_count);
     return std::nullopt;
 }
 

@@ -3,6 +3,7 @@
 #include "gaterouter/openai/json_access.hpp"
 #include "gaterouter/openai/json_scan.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace gaterouter::openai {
@@ -15,6 +16,17 @@ nlohmann::json Usage::to_json() const {
             {"completion_tokens_details", {{"reasoning_tokens", reasoning_tokens}}}};
 }
 
+std::int64_t token_count(const nlohmann::json& usage, std::string_view key) {
+    const nlohmann::json& v = field(usage, key);
+    if (v.is_number_unsigned())
+        return static_cast<std::int64_t>(std::min<std::uint64_t>(v.get<std::uint64_t>(), kMaxReportedTokens));
+    if (v.is_number_integer()) return std::clamp<std::int64_t>(v.get<std::int64_t>(), 0, kMaxReportedTokens);
+    if (!v.is_number_float()) return 0;
+    const double x = v.get<double>();
+    if (!(x > 0)) return 0;  // also NaN
+    return x >= static_cast<double>(kMaxReportedTokens) ? kMaxReportedTokens : static_cast<std::int64_t>(x);
+}
+
 std::optional<Usage> read_usage(std::string_view text) {
     JsonSyntaxError error;
     const std::optional<JsonValue> root = scan_json(text, error);
@@ -25,13 +37,12 @@ std::optional<Usage> read_usage(std::string_view text) {
         return raw.empty();
     });
     if (raw.empty()) return std::nullopt;
-    const nlohmann::json u = nlohmann::json::parse(raw, nullptr, false);
+    const nlohmann::json u = openai::parse_json(raw);
     Usage usage;
-    usage.prompt_tokens = get_or<std::int64_t>(u, "prompt_tokens", 0);
-    usage.completion_tokens = get_or<std::int64_t>(u, "completion_tokens", 0);
-    usage.cached_tokens = get_or<std::int64_t>(field(u, "prompt_tokens_details"), "cached_tokens", 0);
-    usage.reasoning_tokens =
-        get_or<std::int64_t>(field(u, "completion_tokens_details"), "reasoning_tokens", 0);
+    usage.prompt_tokens = token_count(u, "prompt_tokens");
+    usage.completion_tokens = token_count(u, "completion_tokens");
+    usage.cached_tokens = token_count(field(u, "prompt_tokens_details"), "cached_tokens");
+    usage.reasoning_tokens = token_count(field(u, "completion_tokens_details"), "reasoning_tokens");
     return usage;
 }
 

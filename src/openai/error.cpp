@@ -1,6 +1,6 @@
 #include "gaterouter/openai/error.hpp"
 
-#include <nlohmann/json.hpp>
+#include "gaterouter/openai/json_access.hpp"
 
 namespace gaterouter::openai {
 
@@ -35,6 +35,12 @@ ApiError invalid_json(std::string_view detail, std::size_t offset) {
     return invalid_request("We could not parse the JSON body of your request: " + std::string(detail) +
                                " at byte " + std::to_string(offset) + ".",
                            {}, "invalid_json");
+}
+
+ApiError duplicate_key(std::string_view name) {
+    return invalid_request("The request body has the key '" + std::string(name) +
+                               "' more than once; a key may appear only once.",
+                           std::string(name), "duplicate_key");
 }
 
 ApiError missing_api_key() {
@@ -170,7 +176,7 @@ ApiError from_upstream(unsigned upstream_status, std::string_view upstream_body,
     ApiError e = make(upstream_status, upstream_status >= 500 ? "api_error" : "invalid_request_error",
                       who + " returned HTTP " + std::to_string(upstream_status) + ".");
     if (upstream_status == 429) e.type = "rate_limit_error";
-    const auto parsed = nlohmann::json::parse(upstream_body, nullptr, false);
+    const auto parsed = openai::parse_json(upstream_body);
     if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
         const auto& u = parsed["error"];
         if (u.contains("message") && u["message"].is_string()) e.message = u["message"].get<std::string>();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/container/small_vector.hpp>
+
 #include "gaterouter/obs/json_text.hpp"
 
 #include <cstdint>
@@ -379,6 +381,27 @@ void for_each_element(const JsonValue& array, const std::function<bool(const Jso
     while (s.next_item(nullptr, value)) {
         if (!visit(value)) return;
     }
+}
+
+std::optional<std::string_view> repeated_key(const JsonValue& object) {
+    // Requests have a dozen members or so: a linear search of the ones seen beats hashing, on the stack.
+    boost::container::small_vector<std::string_view, 24> seen;
+    std::optional<std::string_view> repeated;
+    const auto same = [](std::string_view a, std::string_view b) {
+        if (a.find('\\') == std::string_view::npos && b.find('\\') == std::string_view::npos) return a == b;
+        return decode_inner(a) == decode_inner(b);
+    };
+    for_each_member(object, [&](std::string_view key, const JsonValue&) {
+        for (const std::string_view earlier : seen) {
+            if (same(earlier, key)) {
+                repeated = key;
+                return false;
+            }
+        }
+        seen.push_back(key);
+        return true;
+    });
+    return repeated;
 }
 
 bool key_equals(std::string_view raw_key, std::string_view name) {

@@ -45,7 +45,7 @@ json content_blocks(const json& content) {
 
 json tool_input(const json& function) {
     const std::string arguments = openai::get_or(function, "arguments", "");
-    json input = json::parse(arguments.empty() ? "{}" : arguments, nullptr, false);
+    json input = openai::parse_json(arguments.empty() ? "{}" : arguments);
     return input.is_object() ? input : json::object();
 }
 
@@ -123,10 +123,10 @@ std::string finish_reason(const std::string& stop_reason) {
 
 openai::Usage usage_of(const json& u) {
     openai::Usage usage;
-    const auto cache_read = openai::get_or<std::int64_t>(u, "cache_read_input_tokens", std::int64_t{0});
-    usage.prompt_tokens = openai::get_or<std::int64_t>(u, "input_tokens", std::int64_t{0}) + cache_read +
-                          openai::get_or<std::int64_t>(u, "cache_creation_input_tokens", std::int64_t{0});
-    usage.completion_tokens = openai::get_or<std::int64_t>(u, "output_tokens", std::int64_t{0});
+    const auto cache_read = openai::token_count(u, "cache_read_input_tokens");
+    usage.prompt_tokens = openai::token_count(u, "input_tokens") + cache_read +
+                          openai::token_count(u, "cache_creation_input_tokens");
+    usage.completion_tokens = openai::token_count(u, "output_tokens");
     usage.cached_tokens = cache_read;
     return usage;
 }
@@ -135,9 +135,9 @@ class AnthropicStreamTranslator final : public StreamTranslator {
   public:
     explicit AnthropicStreamTranslator(StreamOptions options) : options_(options) {}
 
-    void on_event(const http::SseEvent& event, std::string& out) override {
-        const json e = json::parse(event.data, nullptr, false);
-        if (!e.is_object()) return;
+    bool on_event(const http::SseEvent& event, std::string& out) override {
+        const json e = openai::parse_json(event.data);
+        if (!e.is_object()) return false;
         const std::string type = openai::get_or(e, "type", std::string(event.event));
         if (type == "message_start") {
             const json& m = openai::field(e, "message");
@@ -153,7 +153,7 @@ class AnthropicStreamTranslator final : public StreamTranslator {
         } else if (type == "message_delta") {
             const json& u = openai::field(e, "usage");
             if (u.contains("output_tokens") && usage_)
-                usage_->completion_tokens = u["output_tokens"].get<std::int64_t>();
+                usage_->completion_tokens = openai::token_count(u, "output_tokens");
             const json& d = openai::field(e, "delta");
             if (d.contains("stop_reason") && d["stop_reason"].is_string()) {
                 chunks_.delta(out, json::object(), finish_reason(d["stop_reason"].get<std::string>()));
@@ -173,6 +173,7 @@ class AnthropicStreamTranslator final : public StreamTranslator {
             finished_ = true;
         }
         // ping: a keep-alive with nothing to relay.
+        return true;
     }
 
     bool finished() const override { return finished_; }
@@ -238,7 +239,7 @@ class AnthropicStreamTranslator final : public StreamTranslator {
 
 http::Request AnthropicProtocol::build_request(const openai::ChatRequest& request, std::string& body,
                                                const catalog::Model& model) const {
-    const json in = json::parse(body, nullptr, false);  // valid: the request view checked it
+    const json in = openai::parse_json(body);  // valid: the request view checked it
     json out;
     out["model"] = model.upstream_model;
     json system;
@@ -283,8 +284,10 @@ http::Request AnthropicProtocol::build_request(const openai::ChatRequest& reques
     return up;
 }
 
-std::string AnthropicProtocol::translate_response(std::string body, const catalog::Model&) const {
-    const json in = json::parse(body, nullptr, false);
+std::optional<std::string> AnthropicProtocol::translate_response(std::string body,
+                                                                 const catalog::Model&) const {
+    const json in = openai::parse_json(body);
+    if (!in.is_object()) return std::nullopt;
     std::string text;
     json tool_calls = json::array();
     json thinking = json::array();
@@ -319,7 +322,7 @@ std::unique_ptr<StreamTranslator> AnthropicProtocol::stream_translator(const cat
 
 openai::ApiError AnthropicProtocol::translate_error(unsigned status, std::string_view body,
                                                     const catalog::Model& model) const {
-    const json in = json::parse(body, nullptr, false);
+    const json in = openai::parse_json(body);
     const json err = in.is_object() ? openai::field(in, "error") : json::object();
     const std::string type = openai::get_or(err, "type", "");
     const std::string message = openai::get_or(err, "message", "");

@@ -1,6 +1,7 @@
 #include <cstring>
 
 #include "gaterouter/openai/json_access.hpp"
+#include "gaterouter/openai/json_scan.hpp"
 #include "gaterouter/providers/embeddings_protocol.hpp"
 
 namespace gaterouter::providers {
@@ -8,12 +9,13 @@ namespace gaterouter::providers {
 using nlohmann::json;
 
 std::optional<openai::ApiError> parse_embeddings_request(const std::string& body, EmbeddingsRequest& out) {
-    const json in = json::parse(body, nullptr, false);
-    if (in.is_discarded())
-        return openai::invalid_request("We could not parse the JSON body of your request.", {},
-                                       "invalid_json");
-    if (!in.is_object())
+    openai::JsonSyntaxError syntax;
+    const auto root = openai::scan_json(body, syntax);  // also bounds the nesting the tree below may have
+    if (!root) return openai::invalid_json(syntax.message, syntax.offset);
+    if (root->type != openai::JsonType::object)
         return openai::invalid_request("The request body must be a JSON object.", {}, "invalid_json");
+    if (const auto repeated = openai::repeated_key(*root)) return openai::duplicate_key(*repeated);
+    const json in = json::parse(body, nullptr, false);
     if (!in.contains("model") || !in["model"].is_string() || in["model"].get<std::string>().empty()) {
         return openai::invalid_request("Missing required parameter: 'model'.", "model",
                                        "missing_required_parameter");

@@ -52,7 +52,7 @@ json translate_messages(const json& in, json& system) {
                 const json& f = openai::field(call, "function");
                 const std::string name = openai::get_or(f, "name", "");
                 tool_names[openai::get_or(call, "id", "")] = name;
-                json args = json::parse(openai::get_or(f, "arguments", "{}"), nullptr, false);
+                json args = openai::parse_json(openai::get_or(f, "arguments", "{}"));
                 json part = {
                     {"functionCall", {{"name", name}, {"args", args.is_object() ? args : json::object()}}}};
                 const json& ext = openai::field(call, "gaterouter");
@@ -64,7 +64,7 @@ json translate_messages(const json& in, json& system) {
             const std::string id = openai::get_or(m, "tool_call_id", "");
             const auto it = tool_names.find(id);
             const std::string result = text_of(content);
-            json response = json::parse(result, nullptr, false);
+            json response = openai::parse_json(result);
             if (!response.is_object()) response = {{"result", result}};
             push_turn(contents, "user",
                       json::array(
@@ -101,11 +101,10 @@ std::string finish_reason(const std::string& reason, bool has_tool_calls) {
 
 openai::Usage usage_of(const json& u) {
     openai::Usage usage;
-    const auto thoughts = openai::get_or<std::int64_t>(u, "thoughtsTokenCount", std::int64_t{0});
-    usage.prompt_tokens = openai::get_or<std::int64_t>(u, "promptTokenCount", std::int64_t{0});
-    usage.completion_tokens =
-        openai::get_or<std::int64_t>(u, "candidatesTokenCount", std::int64_t{0}) + thoughts;
-    usage.cached_tokens = openai::get_or<std::int64_t>(u, "cachedContentTokenCount", std::int64_t{0});
+    const auto thoughts = openai::token_count(u, "thoughtsTokenCount");
+    usage.prompt_tokens = openai::token_count(u, "promptTokenCount");
+    usage.completion_tokens = openai::token_count(u, "candidatesTokenCount") + thoughts;
+    usage.cached_tokens = openai::token_count(u, "cachedContentTokenCount");
     usage.reasoning_tokens = thoughts;
     return usage;
 }
@@ -136,7 +135,7 @@ Parts read_parts(const json& candidate, const std::string& id_prefix, int first_
             out.tool_calls.push_back(std::move(call));
         } else if (part.contains("text")) {
             (openai::get_or<bool>(part, "thought", false) ? out.reasoning : out.text) +=
-                part["text"].get<std::string>();
+                openai::get_or(part, "text", "");
         }
     }
     return out;
@@ -147,9 +146,9 @@ class GeminiStreamTranslator final : public StreamTranslator {
     GeminiStreamTranslator(std::string model, StreamOptions options)
         : model_(std::move(model)), options_(options) {}
 
-    void on_event(const http::SseEvent& event, std::string& out) override {
-        const json e = json::parse(event.data, nullptr, false);
-        if (!e.is_object()) return;
+    bool on_event(const http::SseEvent& event, std::string& out) override {
+        const json e = openai::parse_json(event.data);
+        if (!e.is_object()) return false;
         if (e.contains("error")) {
             const json& err = e["error"];
             out.append("data: ")
@@ -158,7 +157,7 @@ class GeminiStreamTranslator final : public StreamTranslator {
                             .body())
                 .append("\n\n");
             finished_ = true;
-            return;
+            return true;
         }
         if (!started_) {
             id_ = openai::get_or(e, "responseId", "gemini");
@@ -168,10 +167,10 @@ class GeminiStreamTranslator final : public StreamTranslator {
         }
         if (e.contains("usageMetadata")) usage_ = usage_of(e["usageMetadata"]);
         const json& candidates = openai::field(e, "candidates");
-        if (candidates.empty()) {
-            if (e.contains("promptFeedback") && e["promptFeedback"].contains("blockReason"))
+        if (!candidates.is_array() || candidates.empty()) {
+            if (openai::field(openai::field(e, "promptFeedback"), "blockReason").is_string())
                 finish_ = "content_filter";
-            return;
+            return true;
         }
         const json& c = candidates[0];
         Parts parts = read_parts(c, "call_" + id_, tool_calls_);
@@ -181,8 +180,9 @@ class GeminiStreamTranslator final : public StreamTranslator {
             tool_calls_ += static_cast<int>(parts.tool_calls.size());
             chunks_.delta(out, {{"tool_calls", std::move(parts.tool_calls)}});
         }
-        if (c.contains("finishReason"))
+        if (openai::field(c, "finishReason").is_string())
             finish_ = finish_reason(c["finishReason"].get<std::string>(), tool_calls_ > 0);
+        return true;
     }
 
     // Gemini has no closing event: the stream's end is the end of the HTTP body.
@@ -224,7 +224,7 @@ http::Request gemini_post(const catalog::Model& model, const std::string& method
 
 http::Request GeminiProtocol::build_request(const openai::ChatRequest& request, std::string& body,
                                             const catalog::Model& model) const {
-    const json in = json::parse(body, nullptr, false);
+    const json in = openai::parse_json(body);
     json out;
     json system;
     out["contents"] = translate_messages(openai::field(in, "messages"), system);
@@ -280,15 +280,19 @@ http::Request GeminiProtocol::build_embeddings_request(const EmbeddingsRequest& 
     return up;
 }
 
-std::string GeminiProtocol::translate_embeddings_response(std::string body, const EmbeddingsRequest& request,
-                                                          const catalog::Model& model) const {
-    const json in = json::parse(body, nullptr, false);
+std::optional<std::string> GeminiProtocol::translate_embeddings_response(std::string body,
+                                                                         const EmbeddingsRequest& request,
+                                                                         const catalog::Model& model) const {
+    const json in = openai::parse_json(body);
+    if (!in.is_object()) return std::nullopt;
     json data = json::array();
     int index = 0;
     for (const auto& e : openai::field(in, "embeddings")) {
-        const std::vector<float> values =
-            (openai::field(e, "values").is_array() ? openai::field(e, "values").get<std::vector<float>>()
-                                                   : std::vector<float>{});
+        std::vector<float> values;
+        for (const auto& v : openai::field(e, "values")) {
+            if (!v.is_number()) return std::nullopt;
+            values.push_back(v.get<float>());
+        }
         json item = {{"object", "embedding"}, {"index", index++}};
         item["embedding"] = request.base64 ? json(encode_embedding_base64(values)) : json(values);
         data.push_back(std::move(item));
@@ -304,13 +308,15 @@ std::string GeminiProtocol::translate_embeddings_response(std::string body, cons
         .dump();
 }
 
-std::string GeminiProtocol::translate_response(std::string body, const catalog::Model& model) const {
-    const json in = json::parse(body, nullptr, false);
+std::optional<std::string> GeminiProtocol::translate_response(std::string body,
+                                                              const catalog::Model& model) const {
+    const json in = openai::parse_json(body);
+    if (!in.is_object()) return std::nullopt;
     const std::string id = openai::get_or(in, "responseId", "gemini");
     const json& candidates = openai::field(in, "candidates");
     json message = {{"role", "assistant"}, {"content", ""}};
     std::string finish = "content_filter";  // no candidate at all: the prompt was blocked
-    if (!candidates.empty()) {
+    if (candidates.is_array() && !candidates.empty()) {
         Parts parts = read_parts(candidates[0], "call_" + id, 0);
         for (auto& call : parts.tool_calls) call.erase("index");
         const bool has_tools = !parts.tool_calls.empty();
@@ -333,7 +339,7 @@ std::unique_ptr<StreamTranslator> GeminiProtocol::stream_translator(const catalo
 openai::ApiError GeminiProtocol::translate_error(unsigned status, std::string_view body,
                                                  const catalog::Model& model) const {
     openai::ApiError e = openai::from_upstream(status, "", model.id);
-    const json in = json::parse(body, nullptr, false);
+    const json in = openai::parse_json(body);
     const json err = in.is_object() ? openai::field(in, "error") : json::object();
     const std::string state = openai::get_or(err, "status", "");
     const std::string message = openai::get_or(err, "message", "");

@@ -18,7 +18,9 @@ class OpenAiStreamTranslator final : public StreamTranslator {
   public:
     explicit OpenAiStreamTranslator(StreamOptions options) : options_(options) {}
 
-    void on_event(const http::SseEvent& event, std::string& out) override {
+    // The chunks are relayed as they are, unread but for usage: a chunk the client cannot parse is the
+    // upstream's to answer for, as it would be without a gateway in between.
+    bool on_event(const http::SseEvent& event, std::string& out) override {
         if (event.data == "[DONE]") {
             finished_ = true;
         } else if (has_usage_object(event.data)) {
@@ -26,9 +28,10 @@ class OpenAiStreamTranslator final : public StreamTranslator {
             // The usage chunk proper has no choices; a vendor that puts usage on its last content chunk keeps
             // it.
             if (!options_.include_usage && event.data.find("\"choices\":[]") != std::string_view::npos)
-                return;
+                return true;
         }
         out.append("data: ").append(event.data).append("\n\n");
+        return true;
     }
     bool finished() const override { return finished_; }
 
@@ -36,6 +39,14 @@ class OpenAiStreamTranslator final : public StreamTranslator {
     StreamOptions options_;
     bool finished_ = false;
 };
+
+// An OpenAI-compatible answer is passed on as it is, once it is known to be a JSON object.
+std::optional<std::string> json_object(std::string body) {
+    openai::JsonSyntaxError ignored;
+    const auto root = openai::scan_json(body, ignored);
+    if (!root || root->type != openai::JsonType::object) return std::nullopt;
+    return body;
+}
 
 }  // namespace
 
@@ -116,13 +127,14 @@ http::Request OpenAiProtocol::build_embeddings_request(const EmbeddingsRequest& 
     return up;
 }
 
-std::string OpenAiProtocol::translate_embeddings_response(std::string body, const EmbeddingsRequest&,
-                                                          const catalog::Model&) const {
-    return body;
+std::optional<std::string> OpenAiProtocol::translate_embeddings_response(std::string body,
+                                                                         const EmbeddingsRequest&,
+                                                                         const catalog::Model&) const {
+    return json_object(std::move(body));
 }
 
-std::string OpenAiProtocol::translate_response(std::string body, const catalog::Model&) const {
-    return body;
+std::optional<std::string> OpenAiProtocol::translate_response(std::string body, const catalog::Model&) const {
+    return json_object(std::move(body));
 }
 
 std::unique_ptr<StreamTranslator> OpenAiProtocol::stream_translator(const catalog::Model&,

@@ -19,6 +19,13 @@ struct Usage {
     nlohmann::json to_json() const;
 };
 
+// Token counts are bounded where they enter from an upstream: a count that is not a non-negative number reads
+// as 0 and one past kMaxReportedTokens as that bound, so neither the counts nor what they cost can overflow
+// (an answer that reports more than any model reads or writes is charged as the bound, which closes any
+// budget it falls under).
+inline constexpr std::int64_t kMaxReportedTokens = 100'000'000;
+std::int64_t token_count(const nlohmann::json& usage, std::string_view key);
+
 // The `usage` object of an OpenAI-shaped completion or chunk (`text` is the whole JSON object); nothing when
 // it has none (or it is null). Only the usage member is parsed into a tree.
 std::optional<Usage> read_usage(std::string_view text);

@@ -24,6 +24,8 @@ struct ApiError {
 
 ApiError invalid_request(std::string message, std::string param = {}, std::string code = {});
 ApiError invalid_json(std::string_view detail, std::size_t offset);
+// 400 duplicate_key: `name` (e.g. "messages[0].role") appears twice in the body.
+ApiError duplicate_key(std::string_view name);
 ApiError missing_api_key();
 ApiError invalid_api_key();
 ApiError api_key_revoked();

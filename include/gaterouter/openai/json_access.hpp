@@ -10,6 +10,12 @@
 
 namespace gaterouter::openai {
 
+// `text` as a tree, or a discarded value when it is not JSON or is nested deeper than kMaxJsonDepth. Every
+// JSON the gateway builds a tree of (from a client or an upstream) goes through here: nlohmann's parser
+// keeps its own stack, but copying, comparing and dumping a tree recurse once per level, and a document
+// nested 100 000 deep would run them off the end of a worker's stack.
+nlohmann::json parse_json(std::string_view text);
+
 // The member `key` of `j`, or a null value when `j` is not an object or has no such member.
 const nlohmann::json& field(const nlohmann::json& j, std::string_view key);
 

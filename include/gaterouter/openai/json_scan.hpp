@@ -37,6 +37,11 @@ void for_each_member(const JsonValue& object,
 // Visits the elements of an array value; the visitor returns false to stop early.
 void for_each_element(const JsonValue& array, const std::function<bool(const JsonValue& value)>& visit);
 
+// The first key of an object value that an earlier member already has (raw, still escaped), if any. RFC 8259
+// leaves duplicate names to each reader, so a body with one would mean one thing to the gateway (which
+// decides on it) and maybe another to the upstream (which answers it).
+std::optional<std::string_view> repeated_key(const JsonValue& object);
+
 // True when the raw (still escaped) key decodes to `name`.
 bool key_equals(std::string_view raw_key, std::string_view name);
 // Decodes a string value (raw, with quotes) into UTF-8.

@@ -16,7 +16,8 @@ class AnthropicProtocol final : public ChatProtocol {
 
     http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                 const catalog::Model& model) const override;
-    std::string translate_response(std::string body, const catalog::Model& model) const override;
+    std::optional<std::string> translate_response(std::string body,
+                                                  const catalog::Model& model) const override;
     std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model,
                                                         const StreamOptions& options) const override;
     openai::ApiError translate_error(unsigned status, std::string_view body,

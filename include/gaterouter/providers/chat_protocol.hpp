@@ -25,8 +25,9 @@ struct StreamOptions {
 class StreamTranslator {
   public:
     virtual ~StreamTranslator() = default;
-    // Appends the client-bound SSE bytes for one upstream event to `out`.
-    virtual void on_event(const http::SseEvent& event, std::string& out) = 0;
+    // Appends the client-bound SSE bytes for one upstream event to `out`. False when the event cannot be read
+    // (not JSON, or not an object): the upstream failed, and the stream must not go on as if it had not.
+    virtual bool on_event(const http::SseEvent& event, std::string& out) = 0;
     // The upstream's body ended cleanly; protocols without an explicit last event end the stream here.
     virtual void on_end(std::string& out) { (void)out; }
     // True once the stream reached its end: [DONE] was written, or an error event that ends it. A stream that
@@ -49,8 +50,10 @@ class ChatProtocol {
     // upstream for its usage, so that every answer can be accounted for.
     virtual http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                         const catalog::Model& model) const = 0;
-    // A successful non-streaming upstream body as an OpenAI `chat.completion` body.
-    virtual std::string translate_response(std::string body, const catalog::Model& model) const = 0;
+    // A successful non-streaming upstream body as an OpenAI `chat.completion` body; nothing when the body is
+    // not an answer (not a JSON object), which is the upstream's failure, not an empty answer.
+    virtual std::optional<std::string> translate_response(std::string body,
+                                                          const catalog::Model& model) const = 0;
     virtual std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model,
                                                                 const StreamOptions& options) const = 0;
     // An upstream error response as the error the client gets.

@@ -14,7 +14,8 @@ class GeminiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
   public:
     http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                 const catalog::Model& model) const override;
-    std::string translate_response(std::string body, const catalog::Model& model) const override;
+    std::optional<std::string> translate_response(std::string body,
+                                                  const catalog::Model& model) const override;
     std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model,
                                                         const StreamOptions& options) const override;
     openai::ApiError translate_error(unsigned status, std::string_view body,
@@ -23,8 +24,9 @@ class GeminiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
     // batchEmbedContents, one request per input.
     http::Request build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
                                            const catalog::Model& model) const override;
-    std::string translate_embeddings_response(std::string body, const EmbeddingsRequest& request,
-                                              const catalog::Model& model) const override;
+    std::optional<std::string> translate_embeddings_response(std::string body,
+                                                             const EmbeddingsRequest& request,
+                                                             const catalog::Model& model) const override;
 };
 
 }  // namespace gaterouter::providers

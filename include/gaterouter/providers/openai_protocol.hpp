@@ -22,7 +22,8 @@ class OpenAiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
 
     http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                 const catalog::Model& model) const override;
-    std::string translate_response(std::string body, const catalog::Model& model) const override;
+    std::optional<std::string> translate_response(std::string body,
+                                                  const catalog::Model& model) const override;
     std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model,
                                                         const StreamOptions& options) const override;
     openai::ApiError translate_error(unsigned status, std::string_view body,
@@ -30,8 +31,9 @@ class OpenAiProtocol final : public ChatProtocol, public EmbeddingsProtocol {
 
     http::Request build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
                                            const catalog::Model& model) const override;
-    std::string translate_embeddings_response(std::string body, const EmbeddingsRequest& request,
-                                              const catalog::Model& model) const override;
+    std::optional<std::string> translate_embeddings_response(std::string body,
+                                                             const EmbeddingsRequest& request,
+                                                             const catalog::Model& model) const override;
 
   private:
     http::Request post(const catalog::Model& model, std::string_view operation, bool stream) const;

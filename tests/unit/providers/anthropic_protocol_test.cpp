@@ -120,7 +120,7 @@ TEST_F(AnthropicTest, TranslatesAResponseWithThinkingAndToolUse) {
       "stop_reason": "tool_use", "stop_sequence": null,
       "usage": {"input_tokens": 100, "output_tokens": 40, "cache_read_input_tokens": 20, "cache_creation_input_tokens": 5}
     })";
-    const json out = json::parse(protocol.translate_response(upstream, f.model));
+    const json out = json::parse(protocol.translate_response(upstream, f.model).value());
     EXPECT_EQ(out["object"], "chat.completion");
     EXPECT_EQ(out["id"], "msg_01");
     const json& choice = out["choices"][0];

@@ -96,7 +96,7 @@ TEST_F(GeminiTest, TranslatesAResponse) {
       "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 8, "thoughtsTokenCount": 4, "totalTokenCount": 24},
       "modelVersion": "gemini-2.5-flash", "responseId": "abc"
     })";
-    const json out = json::parse(protocol.translate_response(upstream, f.model));
+    const json out = json::parse(protocol.translate_response(upstream, f.model).value());
     const json& message = out["choices"][0]["message"];
     EXPECT_EQ(out["choices"][0]["finish_reason"], "tool_calls");
     EXPECT_EQ(message["content"], "Checking.");
@@ -110,11 +110,17 @@ TEST_F(GeminiTest, TranslatesAResponse) {
 }
 
 TEST_F(GeminiTest, MapsSafetyBlocksToContentFilter) {
-    const json blocked = json::parse(protocol.translate_response(
-        R"({"candidates":[{"content":{"parts":[]},"finishReason":"SAFETY"}],"usageMetadata":{}})", f.model));
+    const json blocked = json::parse(
+        protocol
+            .translate_response(
+                R"({"candidates":[{"content":{"parts":[]},"finishReason":"SAFETY"}],"usageMetadata":{}})",
+                f.model)
+            .value());
     EXPECT_EQ(blocked["choices"][0]["finish_reason"], "content_filter");
-    const json prompt_blocked = json::parse(protocol.translate_response(
-        R"({"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{}})", f.model));
+    const json prompt_blocked = json::parse(
+        protocol
+            .translate_response(R"({"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{}})", f.model)
+            .value());
     EXPECT_EQ(prompt_blocked["choices"][0]["finish_reason"], "content_filter");
 }
 

@@ -42,12 +42,9 @@ struct ProtocolFixture {
         http::SseParser parser;
         std::string out;
         const http::SseParser::EventFn on = [&](const http::SseEvent& e) {
-            translator->on_event(e, out);
-            return true;
+            return translator->on_event(e, out);
         };
-        parser.feed(sse, on);
-        parser.finish(on);
-        translator->on_end(out);
+        if (parser.feed(sse, on) && parser.finish(on)) translator->on_end(out);
         if (finished != nullptr) *finished = translator->finished();
         std::vector<std::string> payloads;
         http::SseParser client;

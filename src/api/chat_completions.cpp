@@ -494,7 +494,9 @@ awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::R
     std::string body;
     const auto failure = co_await scope.upstream(response.read_all(body, 1024 * 1024));
     if (failure != upstream::Failure::none) body.clear();  // the status alone still says what happened
-    co_return provider.chat->translate_error(response.status(), body, model);
+    openai::ApiError error = provider.chat->translate_error(response.status(), body, model);
+    provider.secrets.scrub(error);
+    co_return error;
 }
 
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
@@ -511,8 +513,15 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
     res.set(http::bhttp::field::content_type, "application/json");
     stamp_candidate(res, candidate);
     res.body() = std::move(*answer);
+    provider.secrets.scrub(res.body());
     scope.served_by(model);
-    if (const auto usage = openai::read_usage(res.body())) scope.set_usage(*usage, cost_of(*usage, model));
+    if (const auto usage = openai::read_usage(res.body())) {
+        scope.set_usage(*usage, cost_of(*usage, model));
+    } else {
+        // No usage reported: about four bytes per token of the answer, its JSON framing included, so an
+        // answer is never free.
+        account.charge_own_count(static_cast<std::int64_t>(res.body().size() + 3) / 4);
+    }
     co_await account.settle(200);  // the spend is on record before the client has its answer
     scope.stamp(res);
     scope.first_byte();
@@ -533,7 +542,7 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
     http::SseParser parser;
     const auto translator = provider.chat->stream_translator(model, options);
     std::string batch;
-    std::int64_t events = 0;  // relayed so far: what a stream cut short is charged for
+    std::int64_t events = 0;  // relayed so far: one token each, when the upstream reports no usage
     const http::SseParser::EventFn on_event = [&](const http::SseEvent& e) {
         if (!translator->on_event(e, batch)) return false;
         ++events;
@@ -549,18 +558,23 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
             const bool parsed = piece.empty() ? parser.finish(on_event) : parser.feed(piece, on_event);
             if (!parsed) failure = upstream::Failure::protocol;
             if (parsed && piece.empty()) translator->on_end(batch);
+            provider.secrets.scrub(batch);
         }
         if (failure != upstream::Failure::none) {
             response.abandon();
             if (!out.headers_sent())
                 co_return upstream_failure(failure, model.id);  // another candidate may serve it
-            account.charge_partial(events);
+            account.charge_own_count(events);
             openai::ApiError error = upstream_failure(failure, model.id);
             co_await end_stream_with_error(scope, account, error);
             co_return error;
         }
         if (translator->finished()) {  // the spend is on record before the client reads the end
-            if (const auto& usage = translator->usage()) scope.set_usage(*usage, cost_of(*usage, model));
+            if (const auto& usage = translator->usage()) {
+                scope.set_usage(*usage, cost_of(*usage, model));
+            } else {
+                account.charge_own_count(events);  // a complete stream without usage is never free
+            }
             co_await account.settle(200);
         }
         if (!batch.empty() || piece.empty()) {
@@ -569,14 +583,14 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_stream(
             if (!ec) ec = co_await out.write_chunk(batch);
             if (ec) {  // the client left: stop the upstream, so no one pays for tokens no one reads
                 response.abandon();
-                account.charge_partial(events);
+                account.charge_own_count(events);
                 co_return std::nullopt;
             }
         }
         if (piece.empty()) break;
     }
     if (!translator->finished()) {
-        account.charge_partial(events);
+        account.charge_own_count(events);
         openai::ApiError error =
             openai::upstream_bad_response(model.id, "the stream ended before it was complete");
         co_await end_stream_with_error(scope, account, error);

@@ -65,6 +65,7 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
         co_await scope.fail(std::move(error));
         co_return;
     }
+    provider.secrets.scrub(*answer);
     scope.served_by(*model);
     if (const auto usage = openai::read_usage(*answer)) scope.set_usage(*usage, cost_of(*usage, *model));
     co_await scope.send_json(http::Status::ok, std::move(*answer));

@@ -258,6 +258,14 @@ void reload_budgets(Ledger& ledger) {
     for (const auto& record : ledger.budget_store->budgets())
         specs.push_back(budget::budget_from_record(record));
     ledger.budgets->load_totals(std::move(specs), *ledger.ledger_store);
+    for (const budget::BudgetStatus& status : ledger.budgets->statuses()) {
+        if (status.spent == store::kMaxNanoUsd) {
+            spdlog::warn(
+                "ledger: budget '{}' sums past the largest amount: a row of the ledger records an impossible "
+                "cost; the budget stays exhausted until its window ends",
+                status.spec.name);
+        }
+    }
 }
 
 void bring_up_to_date(const Ledger& ledger) {

@@ -49,8 +49,9 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     Ledger* ledger = services_.ledger.get();
     if (ledger == nullptr || decision.candidates.empty()) co_return std::nullopt;
     for (const route::Candidate& c : decision.candidates) {
-        max_cost_ = std::max(max_cost_, budget::max_request_cost(*c.model, decision.needs.prompt_tokens,
-                                                                 decision.needs.max_output_tokens));
+        max_cost_ = std::max(max_cost_, budget::max_request_cost(*c.model, decision.max_prompt_tokens,
+                                                                 decision.needs.max_output_tokens,
+                                                                 decision.choices));
     }
     // The first candidate whose budgets have room; the plan's others are checked when a failover reaches
     // them.
@@ -129,12 +130,12 @@ store::RequestRowView RequestAccount::row(unsigned status, std::int64_t time_uni
     return r;
 }
 
-void RequestAccount::charge_partial(std::int64_t events_relayed) {
+void RequestAccount::charge_own_count(std::int64_t completion_tokens) {
     const catalog::Model* served = scope_.served();
     if (served == nullptr || scope_.usage().completion_tokens > 0 || scope_.usage().prompt_tokens > 0) return;
     openai::Usage usage;
     usage.prompt_tokens = prompt_estimate_;
-    usage.completion_tokens = events_relayed;
+    usage.completion_tokens = completion_tokens;
     scope_.set_usage(usage, cost_of(usage, *served));
 }
 

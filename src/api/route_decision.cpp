@@ -56,6 +56,8 @@ std::optional<openai::ApiError> decide_route(const Services& services, const htt
                                              bool explain, RouteDecision& out) {
     out.classification = classify_request(services, chat);
     out.needs = needs_of(chat);
+    out.max_prompt_tokens = chat.max_prompt_tokens;
+    out.choices = chat.choices;
     out.expected_output_tokens =
         route::expected_output_tokens(out.classification.task, out.classification.weight,
                                       out.needs.prompt_tokens, out.needs.max_output_tokens);

@@ -74,6 +74,7 @@ awaitable<void> explain_route(const Services& services, http::Request& request, 
           {"weight", classify::weight_name(d.classification.weight)},
           {"classified", services.classifier != nullptr}}},
         {"estimated_prompt_tokens", d.needs.prompt_tokens},
+        {"max_prompt_tokens", d.max_prompt_tokens},  // what a hard budget reserves for
         {"expected_output_tokens", d.expected_output_tokens},
         {"max_attempts", services.max_attempts},
         {"candidates", std::move(candidates)},

@@ -27,8 +27,9 @@ void BudgetTracker::roll_to(std::int64_t now_unix_ms) {
 }
 
 bool BudgetTracker::fits(NanoUsd amount) const {
-    // No overflow: every term is far below 2^62 except a saturated amount, which cannot fit anyway.
-    return !spec_.hard || amount <= spec_.limit - spent_ - reserved_;
+    if (!spec_.hard) return true;
+    const NanoUsd committed = this->committed();
+    return committed <= spec_.limit && amount <= spec_.limit - committed;
 }
 
 std::uint64_t BudgetTracker::thresholds_reached() const {
@@ -40,7 +41,7 @@ std::uint64_t BudgetTracker::thresholds_reached() const {
 }
 
 void BudgetTracker::charge(NanoUsd cost, std::vector<BudgetAlert>& alerts) {
-    spent_ += cost;
+    spent_ = store::saturating_add(spent_, std::max<NanoUsd>(cost, 0));
     const std::uint64_t reached = thresholds_reached();
     const std::uint64_t fresh = reached & ~alerted_;
     alerted_ |= reached;
@@ -57,7 +58,7 @@ BudgetRefusal BudgetTracker::refusal(NanoUsd requested) const {
     refusal.budget = spec_.name;
     refusal.period = spec_.period;
     refusal.limit = spec_.limit;
-    refusal.committed = spent_ + reserved_;
+    refusal.committed = committed();
     refusal.requested = requested;
     if (window_.ends()) refusal.resets_at_unix_ms = window_.end_unix_ms;
     refusal.utc_offset_minutes = spec_.utc_offset_minutes;

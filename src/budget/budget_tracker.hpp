@@ -3,6 +3,7 @@
 // and which alert thresholds have been passed. The caller holds mutex() around every other call, so a request
 // can take the locks of all its budgets before it checks any of them (budget_enforcer.hpp).
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <vector>
@@ -23,13 +24,14 @@ class BudgetTracker {
     void roll_to(std::int64_t now_unix_ms);
     // False when this is a hard budget and `amount` more would take spent + held over the limit.
     bool fits(NanoUsd amount) const;
-    void hold(NanoUsd amount) { reserved_ += amount; }
-    void unhold(NanoUsd amount) { reserved_ -= amount; }
+    void hold(NanoUsd amount) { reserved_ = store::saturating_add(reserved_, amount); }
+    void unhold(NanoUsd amount) { reserved_ = std::max<NanoUsd>(0, reserved_ - amount); }
     // Adds to the window's spend; appends an alert for each threshold passed for the first time.
     void charge(NanoUsd cost, std::vector<BudgetAlert>& alerts);
 
     BudgetRefusal refusal(NanoUsd requested) const;
     BudgetStatus status() const { return {spec_, window_, spent_, reserved_}; }
+    NanoUsd committed() const { return store::saturating_add(spent_, reserved_); }
 
   private:
     std::uint64_t thresholds_reached() const;

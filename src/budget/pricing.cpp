@@ -9,12 +9,8 @@ namespace gaterouter::budget {
 namespace {
 
 constexpr std::int64_t kTokensPerMillion = 1'000'000;
-constexpr NanoUsd kMaxNanoUsd = std::numeric_limits<NanoUsd>::max();
-
-NanoUsd saturating_add(NanoUsd a, NanoUsd b) {
-    NanoUsd sum = 0;
-    return __builtin_add_overflow(a, b, &sum) ? kMaxNanoUsd : sum;
-}
+using store::kMaxNanoUsd;
+using store::saturating_add;
 
 }  // namespace
 
@@ -46,7 +42,7 @@ NanoUsd request_cost(const catalog::Model& model, std::int64_t prompt_tokens,
 }
 
 NanoUsd max_request_cost(const catalog::Model& model, std::int64_t prompt_tokens,
-                         std::int64_t max_output_tokens) {
+                         std::int64_t max_output_tokens, std::int64_t choices) {
     const std::int64_t model_limit = model.max_output_tokens;
     std::int64_t output = max_output_tokens;
     if (output <= 0) {
@@ -60,7 +56,10 @@ NanoUsd max_request_cost(const catalog::Model& model, std::int64_t prompt_tokens
     } else if (model_limit > 0) {
         output = std::min(output, model_limit);
     }
-    return request_cost(model, prompt_tokens, output);
+    std::int64_t all_outputs = 0;
+    if (__builtin_mul_overflow(output, std::max<std::int64_t>(choices, 1), &all_outputs))
+        all_outputs = std::numeric_limits<std::int64_t>::max();
+    return request_cost(model, prompt_tokens, all_outputs);
 }
 
 }  // namespace gaterouter::budget

@@ -98,8 +98,11 @@ std::optional<ApiError> check_stop(const JsonValue& v) {
     if (v.type == JsonType::null || v.type == JsonType::string) return std::nullopt;
     if (v.type != JsonType::array) return wrong_type("stop", "a string or an array of strings", v.type);
     std::optional<ApiError> problem;
+    std::size_t index = 0;
     for_each_element(v, [&](const JsonValue& s) {
-        if (s.type != JsonType::string) problem = wrong_type("stop[]", "a string", s.type);
+        if (s.type != JsonType::string)
+            problem = wrong_type("stop[" + std::to_string(index) + "]", "a string", s.type);
+        ++index;
         return !problem;
     });
     return problem;

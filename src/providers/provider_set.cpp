@@ -1,5 +1,7 @@
 #include "gaterouter/providers/provider_set.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "gaterouter/providers/anthropic_protocol.hpp"
@@ -17,6 +19,28 @@ std::unique_ptr<ChatProtocol> make_chat_protocol(const catalog::Provider& provid
     return nullptr;
 }
 
+namespace {
+
+// The provider's API key, and the values of configured headers whose names say they carry a credential
+// (others, such as anthropic-version, are not secret and may well occur in answers).
+SecretScrubber secrets_of(const catalog::Provider& provider) {
+    std::vector<std::string> secrets{provider.api_key};
+    for (const auto& [name, value] : provider.headers) {
+        std::string lower = name;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        for (const std::string_view word : {"authorization", "key", "token", "secret"}) {
+            if (lower.find(word) != std::string::npos) {
+                secrets.push_back(value);
+                break;
+            }
+        }
+    }
+    return SecretScrubber(secrets);
+}
+
+}  // namespace
+
 ProviderSet::ProviderSet(const catalog::Catalog& catalog) {
     for (const auto& p : catalog.providers()) {
         auto rt = std::make_unique<ProviderRuntime>();
@@ -29,6 +53,7 @@ ProviderSet::ProviderSet(const catalog::Catalog& catalog) {
                                         "' protocol is not available in this build");
         }
         rt->embeddings = dynamic_cast<const EmbeddingsProtocol*>(rt->chat.get());
+        rt->secrets = secrets_of(*p);
         by_provider_.emplace(p.get(), std::move(rt));
     }
 }

@@ -1,5 +1,8 @@
 #include "sqlite_connection.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 namespace gaterouter::store {
@@ -16,6 +19,26 @@ void configure_sqlite_once() {
     (void)configured;
 }
 
+// sat_sum(x): SUM for money and token counts that neither fails ("integer overflow") nor wraps. A ledger row
+// with an absurd figure (an upstream's hostile usage, a damaged file) then saturates a total instead of
+// stopping the gateway from starting or a report from being read. Negative figures are impossible and
+// count as 0; NULLs are skipped.
+void saturating_sum_step(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+    auto* sum = static_cast<std::int64_t*>(sqlite3_aggregate_context(context, sizeof(std::int64_t)));
+    if (sum == nullptr) {
+        sqlite3_result_error_nomem(context);
+        return;
+    }
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+    const std::int64_t value = std::max<std::int64_t>(sqlite3_value_int64(argv[0]), 0);
+    if (__builtin_add_overflow(*sum, value, sum)) *sum = std::numeric_limits<std::int64_t>::max();
+}
+
+void saturating_sum_final(sqlite3_context* context) {
+    const auto* sum = static_cast<std::int64_t*>(sqlite3_aggregate_context(context, 0));
+    sqlite3_result_int64(context, sum == nullptr ? 0 : *sum);
+}
+
 }  // namespace
 
 SqliteConnection::SqliteConnection(const std::string& path, int busy_timeout_ms) {
@@ -27,6 +50,12 @@ SqliteConnection::SqliteConnection(const std::string& path, int busy_timeout_ms)
         throw StoreError("cannot open " + path + ": " + message);
     }
     sqlite3_busy_timeout(db_, busy_timeout_ms);
+    if (sqlite3_create_function_v2(db_, "sat_sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, nullptr,
+                                   saturating_sum_step, saturating_sum_final, nullptr) != SQLITE_OK) {
+        const std::string message = sqlite3_errmsg(db_);
+        sqlite3_close(db_);
+        throw StoreError("cannot open " + path + ": " + message);
+    }
 }
 
 SqliteConnection::~SqliteConnection() {

@@ -302,7 +302,7 @@ RecoveryResult SqliteLedgerStore::recover() {
         for (const ReservationRow& r : reservations) {
             batch.write(charged_row(r));  // deletes the reservation with the row
             ++result.reservations;
-            result.charged += r.amount;
+            result.charged = saturating_add(result.charged, r.amount);
         }
     });
     return result;
@@ -326,7 +326,7 @@ RecoveryResult SqliteLedgerStore::charge_left_behind(std::span<const Reservation
             row.has_reservation_row = false;
             batch.write(row);
             ++result.reservations;
-            result.charged += r.amount;
+            result.charged = saturating_add(result.charged, r.amount);
         }
     });
     return result;
@@ -336,7 +336,7 @@ NanoUsd SqliteLedgerStore::sum_cost(const SpendFilter& filter) const {
     // Optional columns compare only when given (?N IS NULL), so one statement serves every scope.
     SqliteConnection& connection = database_.reader();
     std::lock_guard lock(connection.mutex());
-    Statement sum(connection, "SELECT COALESCE(SUM(cost_nano_usd), 0) FROM requests WHERE " +
+    Statement sum(connection, "SELECT sat_sum(cost_nano_usd) FROM requests WHERE " +
                                   time_range_sql(5) +
                                   " AND (?1 IS NULL OR key_name = ?1) AND (?2 IS NULL OR team = ?2) "
                                   "AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR task = ?4)");
@@ -384,8 +384,8 @@ SpendReport SqliteLedgerStore::spend_report(const SpendQuery& query) const {
         order += (i == 0 ? "" : ", ") + std::to_string(i + 1);
     }
     std::string sql = "SELECT " + groups +
-                      "COUNT(*), SUM(prompt_tokens), SUM(completion_tokens), SUM(cached_tokens), "
-                      "SUM(reasoning_tokens), SUM(cost_nano_usd) FROM requests WHERE " +
+                      "COUNT(*), sat_sum(prompt_tokens), sat_sum(completion_tokens), sat_sum(cached_tokens), "
+                      "sat_sum(reasoning_tokens), sat_sum(cost_nano_usd) FROM requests WHERE " +
                       time_range_sql(1);
     if (!query.group_by.empty()) sql += " GROUP BY " + order + " ORDER BY " + order;
 

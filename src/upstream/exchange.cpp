@@ -4,9 +4,11 @@
 
 namespace gaterouter::upstream {
 
-Millis step_timeout(Millis step, Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
-    return std::max(Millis{0}, std::min(step, left));
+Clock::duration step_timeout(Millis step, Clock::time_point deadline) {
+    // Not rounded to milliseconds: a timer set short of the deadline would fire before it, and a stream cut
+    // by the total limit would be reported as idle.
+    const Clock::duration left = deadline - Clock::now();
+    return std::max(Clock::duration::zero(), std::min<Clock::duration>(step, left));
 }
 
 Exchange::Exchange(std::unique_ptr<Connection> connection, const Timeouts& timeouts,

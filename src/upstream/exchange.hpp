@@ -9,7 +9,7 @@
 namespace gaterouter::upstream {
 
 // How long the next step may take: its own limit, cut to what is left of the total.
-Millis step_timeout(Millis step, Clock::time_point deadline);
+Clock::duration step_timeout(Millis step, Clock::time_point deadline);
 
 class Exchange {
   public:

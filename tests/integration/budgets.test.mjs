@@ -6,7 +6,7 @@
 //
 // Money is in nano-USD throughout (the ledger's unit): a price of 1 USD per million tokens is 1 000 nano-USD per
 // token. The models here cost 1 $/Mtok in and 2 $/Mtok out, so a request's maximum (what it reserves) is
-// estimated_prompt_tokens × 1 000 + max_tokens × 2 000, and its real cost prompt × 1 000 + completion × 2 000.
+// max_prompt_tokens × 1 000 + n × max_tokens × 2 000, and its real cost prompt × 1 000 + completion × 2 000.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,11 +26,13 @@ const OUT_NANO = 2000; // nano-USD per completion token at 2 $/Mtok
 const ADMIN_TOKEN_ENV = 'GR_BUDGETS_TEST_ADMIN_TOKEN';
 const ADMIN_TOKEN = 'adm-budgets-test-5b0c1d2e';
 
-// The gateway's prompt estimate (src/openai/chat_request.cpp): four bytes of raw JSON content (quotes included) a
-// token, four tokens a message, three more; checked against /v1/route/explain before it is relied on.
-const estimateTokens = (messages) =>
-  Math.floor((messages.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.content)), 0) + 3) / 4) + 4 * messages.length + 3;
-const maxCost = (messages, maxTokens) => estimateTokens(messages) * IN_NANO + maxTokens * OUT_NANO;
+// The gateway's prompt estimate and the bound a reservation holds (src/openai/chat_request.cpp): four bytes of raw
+// JSON content (quotes included) a token, or one token a byte for the bound; four tokens a message, three more;
+// checked against /v1/route/explain before they are relied on.
+const contentBytes = (messages) => messages.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.content)), 0);
+const estimateTokens = (messages) => Math.floor((contentBytes(messages) + 3) / 4) + 4 * messages.length + 3;
+const maxPromptTokens = (messages) => contentBytes(messages) + 4 * messages.length + 3;
+const maxCost = (messages, maxTokens, n = 1) => maxPromptTokens(messages) * IN_NANO + n * maxTokens * OUT_NANO;
 const usd = (nano) => nano / 1e9;
 
 const children = new Set();
@@ -153,7 +155,7 @@ async function expectRefused(res, budget) {
 // ledger's sum. The accepted probe is charged (its row is returned).
 async function probeEnforcedSpend(gw, key, model, budget, limit, spent) {
   const messages = [{ role: 'user', content: 'probe' }];
-  const room = limit - spent - estimateTokens(messages) * IN_NANO;
+  const room = limit - spent - maxPromptTokens(messages) * IN_NANO;
   assert.ok(room >= OUT_NANO, `the probe needs room for one token: limit ${limit}, spent ${spent}`);
   const fits = Math.floor(room / OUT_NANO);
   const over = await send(gw, key, { model, messages, max_tokens: fits + 1 });
@@ -211,7 +213,9 @@ describe('a hard key budget under 500 concurrent requests', () => {
     const explain = await chat(gw, { model: 'm-burst', messages, max_tokens: maxTokens },
       { key: keyOf('burst'), path: '/v1/route/explain' });
     assert.equal(explain.status, 200);
-    assert.equal((await explain.json()).estimated_prompt_tokens, estimateTokens(messages));
+    const decision = await explain.json();
+    assert.equal(decision.estimated_prompt_tokens, estimateTokens(messages));
+    assert.equal(decision.max_prompt_tokens, maxPromptTokens(messages));
   });
 
   test('no overshoot, no needless refusal: exactly the requests that fit get 200, the rest 429 naming the budget', { timeout: 60000 }, async () => {

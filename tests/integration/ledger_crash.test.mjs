@@ -21,12 +21,12 @@ const KEY = 'sk-ledger-crash-0123456789abcdef';
 const LIMIT = 1_000_000_000; // $1 total, hard: never reached by the load, only by the probes' maxima
 const MAX_TOKENS = 64;
 const MESSAGES = [{ role: 'user', content: 'Hello there' }];
-// The gateway's prompt estimate (src/openai/chat_request.cpp): four bytes of raw JSON content (quotes included) a
-// token, four tokens a message, three more.
-const estimateTokens = (messages) =>
-  Math.floor((messages.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.content)), 0) + 3) / 4) + 4 * messages.length + 3;
+// The prompt tokens a reservation holds (src/openai/chat_request.cpp): one a byte of raw JSON content (quotes
+// included), four a message, three more.
+const maxPromptTokens = (messages) =>
+  messages.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.content)), 0) + 4 * messages.length + 3;
 const ADMIN_TOKEN = 'adm-ledger-crash-91c2d3e4';
-const RESERVED = estimateTokens(MESSAGES) * IN_NANO + MAX_TOKENS * OUT_NANO; // what each load request holds
+const RESERVED = maxPromptTokens(MESSAGES) * IN_NANO + MAX_TOKENS * OUT_NANO; // what each load request holds
 
 const children = new Set();
 process.once('exit', () => {
@@ -160,7 +160,7 @@ async function checkLedger(gw, completed, cycle) {
 // just under it passes.
 async function probe(gw, spent, cycle) {
   const messages = [{ role: 'user', content: 'probe' }];
-  const fits = Math.floor((LIMIT - spent - estimateTokens(messages) * IN_NANO) / OUT_NANO);
+  const fits = Math.floor((LIMIT - spent - maxPromptTokens(messages) * IN_NANO) / OUT_NANO);
   const over = await chat(gw, { model: 'm-crash', messages, max_tokens: fits + 1 }, { key: KEY, headers: { 'x-request-id': `probe-over-${cycle}` } });
   const overText = await over.text();
   assert.equal(over.status, 429, `after restart ${cycle}: the budget enforces less than the rows' ${spent} nano-USD: ${overText}`);

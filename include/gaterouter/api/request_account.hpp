@@ -36,12 +36,12 @@ class RequestAccount {
     // the 429 error (and nothing held for it) when they have no room, so a failover never overshoots a model
     // budget.
     std::optional<openai::ApiError> cover(const catalog::Model& model);
-    // Charges the served model's reported usage (or, when there is none, nothing beyond what was streamed)
-    // and waits until the request's row has committed. Once per request; later calls do nothing.
+    // Charges the served model's usage (reported, or the gateway's own count) and waits until the request's row has committed. Once per request; later calls do nothing.
     awaitable<void> settle(unsigned status);
-    // A stream cut short (the client left, or the upstream broke off) without a usage report: it is charged
-    // for the estimated prompt and one token per event relayed.
-    void charge_partial(std::int64_t events_relayed);
+    // An answer without a usage report (a stream cut short, or an upstream that sent none): it is charged
+    // for the estimated prompt and `completion_tokens` of the gateway's own count. Does nothing once usage
+    // is known.
+    void charge_own_count(std::int64_t completion_tokens);
 
   private:
     std::optional<budget::BudgetRefusal> hold_for(const catalog::Model& model);

@@ -25,6 +25,10 @@ struct RouteDecision {
     const route::Policy* hedging = nullptr;
     catalog::Needs needs;
     std::uint32_t expected_output_tokens = 0;
+    // What a hard budget reserves for: the prompt's most tokens (its estimate is in needs) and the answers
+    // asked for (n), each up to needs.max_output_tokens.
+    std::uint32_t max_prompt_tokens = 0;
+    std::uint32_t choices = 1;
     // The request's time limits (its key's and its own, the shorter of each): all attempts together, and the
     // first token of each. Absent: only the upstream section's per-attempt limits.
     std::optional<std::chrono::milliseconds> timeout;

@@ -20,11 +20,12 @@ NanoUsd token_cost(double usd_per_mtok, std::int64_t tokens);
 // prompt tokens and reasoning tokens are part of the completion tokens, as providers report them.
 NanoUsd request_cost(const catalog::Model& model, std::int64_t prompt_tokens, std::int64_t completion_tokens);
 
-// The most a request can cost, to reserve before it is sent. Its output is bounded by the client's max_tokens
-// (0: none given) capped by the model's output limit, else that limit, else what is left of its context
-// window, else kUnboundedOutputTokens.
+// The most a request can cost, to reserve before it is sent: its prompt once and `choices` answers (the n
+// the client asked for). Each answer is bounded by the client's max_tokens (0: none given) capped by the
+// model's output limit, else that limit, else what is left of its context window, else
+// kUnboundedOutputTokens.
 inline constexpr std::int64_t kUnboundedOutputTokens = 32'768;
 NanoUsd max_request_cost(const catalog::Model& model, std::int64_t prompt_tokens,
-                         std::int64_t max_output_tokens);
+                         std::int64_t max_output_tokens, std::int64_t choices = 1);
 
 }  // namespace gaterouter::budget

@@ -8,6 +8,7 @@
 #include "gaterouter/catalog/catalog.hpp"
 #include "gaterouter/providers/chat_protocol.hpp"
 #include "gaterouter/providers/embeddings_protocol.hpp"
+#include "gaterouter/providers/secret_scrubber.hpp"
 #include "gaterouter/upstream/client.hpp"
 
 namespace gaterouter::providers {
@@ -18,6 +19,7 @@ struct ProviderRuntime {
     std::unique_ptr<ChatProtocol> chat;
     const EmbeddingsProtocol* embeddings =
         nullptr;  // the same protocol object, when it has an embeddings API
+    SecretScrubber secrets;  // applied to everything relayed from this provider
 };
 
 class ProviderSet {

@@ -65,3 +65,17 @@ TEST(BudgetPricing, MaxCostBoundsTheOutput) {
     const auto unknown = model(1.0, 2.0, 0, 0);
     EXPECT_EQ(max_request_cost(unknown, 1000, 0), request_cost(unknown, 1000, kUnboundedOutputTokens));
 }
+
+TEST(BudgetPricing, MaxCostHoldsEveryChoiceAndThePromptOnce) {
+    const auto m = model(1.0, 2.0, 4000, 128'000);
+    EXPECT_EQ(max_request_cost(m, 1000, 100, 128), request_cost(m, 1000, 12'800));
+    EXPECT_EQ(max_request_cost(m, 1000, 0, 3), request_cost(m, 1000, 12'000));
+    EXPECT_EQ(max_request_cost(m, 1000, 100, INT64_MAX), store::kMaxNanoUsd);  // saturates, never wraps
+}
+
+TEST(BudgetPricing, MoneySaturatesInsteadOfWrapping) {
+    EXPECT_EQ(store::saturating_add(store::kMaxNanoUsd, 1), store::kMaxNanoUsd);
+    EXPECT_EQ(store::saturating_add(INT64_MIN, -1), INT64_MIN);
+    EXPECT_EQ(store::saturating_add(40, 2), 42);
+    EXPECT_EQ(request_cost(model(1e6, 1e6, 0, 0), INT64_MAX, INT64_MAX), store::kMaxNanoUsd);
+}

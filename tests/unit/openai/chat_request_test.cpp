@@ -105,3 +105,88 @@ TEST(ChatRequest, EstimatesPromptTokensFromTextLength) {
         parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":")" + text + "\"}]}", r));
     EXPECT_NEAR(r.estimated_prompt_tokens, 10000.0, 50.0);
 }
+
+TEST(ChatRequest, RefusesDuplicateKeys) {
+    // The last "model" would win for auth, routing and price while both went upstream.
+    for (const char* body : {R"({"model":"cheap","messages":[{"role":"user"}],"model":"dear"})",
+                             R"({"model":"m","messages":[{"role":"user","role":"system"}]})",
+                             R"({"model":"m","messages":[{"role":"user"}],"stream":true,"stream":false})"}) {
+        const auto err = parse(body);
+        ASSERT_TRUE(err) << body;
+        EXPECT_EQ(err->status, 400u);
+        EXPECT_EQ(err->code, "duplicate_key") << body;
+    }
+}
+
+TEST(ChatRequest, ChecksTypesAndRangesOfTheParametersItForwards) {
+    struct Case {
+        const char* extra;
+        const char* param;
+        const char* code;
+    };
+    const Case cases[] = {
+        {R"("n":-1)", "n", "invalid_value"},
+        {R"("n":0)", "n", "invalid_value"},
+        {R"("n":100000)", "n", "invalid_value"},
+        {R"("n":1.5)", "n", "invalid_type"},
+        {R"("temperature":"hot")", "temperature", "invalid_type"},
+        {R"("temperature":3)", "temperature", "invalid_value"},
+        {R"("top_p":1.5)", "top_p", "invalid_value"},
+        {R"("presence_penalty":-3)", "presence_penalty", "invalid_value"},
+        {R"("frequency_penalty":"x")", "frequency_penalty", "invalid_type"},
+        {R"("top_logprobs":21)", "top_logprobs", "invalid_value"},
+        {R"("seed":1.5)", "seed", "invalid_type"},
+        {R"("logprobs":"yes")", "logprobs", "invalid_type"},
+        {R"("parallel_tool_calls":1)", "parallel_tool_calls", "invalid_type"},
+        {R"("stop":5)", "stop", "invalid_type"},
+        {R"("stop":["a",5])", "stop[1]", "invalid_type"},
+    };
+    for (const auto& c : cases) {
+        const std::string body = std::string(R"({"model":"m","messages":[{"role":"user"}],)") + c.extra + "}";
+        const auto err = parse(body);
+        ASSERT_TRUE(err) << body;
+        EXPECT_EQ(err->status, 400u);
+        EXPECT_EQ(err->param, c.param) << body;
+        EXPECT_EQ(err->code, c.code) << body;
+    }
+    ChatRequest r;
+    ASSERT_FALSE(parse_chat_request(R"({"model":"m","messages":[{"role":"user"}],"n":128,"temperature":0.7,)"
+                                    R"("top_p":1,"seed":-4,"stop":["a"],"logprobs":true,"top_logprobs":20})",
+                                    r));
+    EXPECT_EQ(r.choices, 128u);
+}
+
+TEST(ChatRequest, ChecksEachMessagesRoleAndContent) {
+    const auto wizard = parse(R"({"model":"m","messages":[{"role":"wizard","content":"hi"}]})");
+    ASSERT_TRUE(wizard);
+    EXPECT_EQ(wizard->param, "messages[0].role");
+    EXPECT_EQ(wizard->code, "invalid_value");
+    const auto five = parse(R"({"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":5}]})");
+    ASSERT_TRUE(five);
+    EXPECT_EQ(five->param, "messages[1].content");
+    EXPECT_EQ(five->code, "invalid_type");
+    for (const char* role : {"system", "developer", "user", "assistant", "tool", "function"}) {
+        const std::string body =
+            std::string(R"({"model":"m","messages":[{"role":")") + role + R"(","content":null}]})";
+        EXPECT_FALSE(parse(body)) << role;
+    }
+}
+
+TEST(ChatRequest, KeepsANullStreamOptionsSoTheGatewaysOwnReplacesIt) {
+    ChatRequest r;
+    ASSERT_FALSE(
+        parse_chat_request(R"({"model":"m","messages":[{"role":"user"}],"stream":true,"stream_options":null})", r));
+    ASSERT_TRUE(r.stream_options);
+    EXPECT_EQ(r.stream_options->raw, "null");
+    EXPECT_FALSE(r.include_usage);
+}
+
+TEST(ChatRequest, BoundsThePromptsTokensAtOnePerByte) {
+    const std::string text(40000, 'a');
+    ChatRequest r;
+    ASSERT_FALSE(
+        parse_chat_request(R"({"model":"m","messages":[{"role":"user","content":")" + text + "\"}]}", r));
+    EXPECT_GE(r.max_prompt_tokens, 40000u);
+    EXPECT_LT(r.max_prompt_tokens, 40100u);
+    EXPECT_GE(r.max_prompt_tokens, r.estimated_prompt_tokens);
+}

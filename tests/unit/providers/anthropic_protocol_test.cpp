@@ -233,3 +233,19 @@ TEST_F(AnthropicTest, NormalisesErrors) {
             .status,
         502u);
 }
+
+TEST_F(AnthropicTest, AnAnswerThatIsNotAJsonObjectIsAFailureNotAnEmptySuccess) {
+    EXPECT_FALSE(protocol.translate_response("upstream connect error", f.model));
+    EXPECT_FALSE(protocol.translate_response("\"text\"", f.model));
+}
+
+TEST_F(AnthropicTest, ATruncatedEventFailsTheStream) {
+    bool finished = true;
+    const auto payloads = f.stream(protocol,
+                                   "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
+                                   "\"m1\",\"usage\":{\"input_tokens\":3}}}\n\nevent: content_block_delta\ndata: "
+                                   "{\"type\":\"content_block_del",
+                                   true, &finished);
+    EXPECT_FALSE(finished);
+    EXPECT_TRUE(payloads.empty() || payloads.back() != "[DONE]");
+}

@@ -169,3 +169,36 @@ TEST_F(GeminiTest, NormalisesErrors) {
             .status,
         502u);
 }
+
+TEST_F(GeminiTest, AnAnswerThatIsNotAJsonObjectIsAFailureNotAnEmptySuccess) {
+    EXPECT_FALSE(protocol.translate_response("<html>Bad gateway</html>", f.model));
+    EXPECT_FALSE(protocol.translate_response("[1,2]", f.model));
+    EXPECT_FALSE(protocol.translate_response(std::string(100000, '['), f.model));
+}
+
+TEST_F(GeminiTest, AStreamOfDeepArgumentsOrATruncatedEventFailsWithoutCrashing) {
+    std::string deep = R"(data: {"candidates":[{"content":{"parts":[{"functionCall":{"name":"f","args":)";
+    for (int i = 0; i < 200000; ++i) deep += "{\"a\":";
+    deep += "1" + std::string(200000, '}') + "}}]}}]}\n\n";
+    bool finished = true;
+    f.stream(protocol, deep, true, &finished);
+    EXPECT_FALSE(finished);
+
+    finished = true;
+    const auto payloads = f.stream(
+        protocol, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel\"}]}}]}\n\ndata: {\"candid",
+        true, &finished);
+    EXPECT_FALSE(finished);
+    EXPECT_TRUE(payloads.empty() || payloads.back() != "[DONE]");
+}
+
+TEST_F(GeminiTest, BoundsTheTokenCountsAnUpstreamReports) {
+    const json out = json::parse(protocol
+                                     .translate_response(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},)"
+                                                         R"("finishReason":"STOP"}],"usageMetadata":{)"
+                                                         R"("promptTokenCount":1e15,"candidatesTokenCount":-3}})",
+                                                         f.model)
+                                     .value());
+    EXPECT_EQ(out["usage"]["prompt_tokens"], openai::kMaxReportedTokens);
+    EXPECT_EQ(out["usage"]["completion_tokens"], 0);
+}

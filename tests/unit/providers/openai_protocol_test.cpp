@@ -57,3 +57,27 @@ TEST(OpenAiProtocol, BuildsFromACopyOfTheBodyForAFailover) {
     const auto req = protocol.build_request(view, copy, f.model);
     EXPECT_EQ(req.body(), R"({"model":"fallback-upstream","messages":[{"role":"user","content":"hi"}]})");
 }
+
+TEST(OpenAiProtocol, ReplacesANullStreamOptionsInsteadOfSendingTwo) {
+    fixture::ProtocolFixture f{"openai", "/v1", "m"};
+    const OpenAiProtocol protocol;
+    const std::string body =
+        R"({"model":"public-model","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":null})";
+    std::string copy = body;
+    openai::ChatRequest view;
+    ASSERT_FALSE(openai::parse_chat_request(copy, view));
+    const json sent = json::parse(protocol.build_request(view, copy, f.model).body());
+    EXPECT_EQ(sent["stream_options"]["include_usage"], true);
+    const std::string text = protocol.build_request(view, copy, f.model).body();
+    EXPECT_EQ(text.find("stream_options"), text.rfind("stream_options"));  // once only
+}
+
+TEST(OpenAiProtocol, AnAnswerOrEventThatIsNotAJsonObjectIsAFailure) {
+    fixture::ProtocolFixture f{"openai", "/v1", "m"};
+    const OpenAiProtocol protocol;
+    EXPECT_FALSE(protocol.translate_response("<html>502</html>", f.model));
+    bool finished = true;
+    const auto payloads = f.stream(protocol, "data: {\"a\":1}\n\ndata: {\"choi", false, &finished);
+    EXPECT_FALSE(finished);
+    EXPECT_TRUE(payloads.empty() || payloads.back() != "[DONE]");
+}

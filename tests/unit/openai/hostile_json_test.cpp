@@ -1,5 +1,5 @@
-// JSON from a hostile client or upstream: nesting deep enough to end a recursive parser's stack, repeated keys,
-// and token counts large enough to overflow what they cost.
+// JSON from a hostile client or upstream: nesting deep enough to end a recursive parser's stack, repeated
+// keys, and token counts large enough to overflow what they cost.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,12 +11,12 @@
 using namespace gaterouter::openai;
 
 TEST(HostileJson, ParseJsonDiscardsWhatNestsTooDeepInsteadOfRecursing) {
-    for (const std::string deep : {std::string(200000, '['), std::string(100000, '[') + std::string(100000, ']'),
-                                   [] {
-                                       std::string s;
-                                       for (int i = 0; i < 100000; ++i) s += "{\"a\":";
-                                       return s + "1" + std::string(100000, '}');
-                                   }()}) {
+    for (const std::string& deep :
+         {std::string(200000, '['), std::string(100000, '[') + std::string(100000, ']'), [] {
+              std::string s;
+              for (int i = 0; i < 100000; ++i) s += "{\"a\":";
+              return s + "1" + std::string(100000, '}');
+          }()}) {
         EXPECT_TRUE(parse_json(deep).is_discarded());
     }
     const std::string ok = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');

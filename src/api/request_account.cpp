@@ -49,9 +49,9 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     Ledger* ledger = services_.ledger.get();
     if (ledger == nullptr || decision.candidates.empty()) co_return std::nullopt;
     for (const route::Candidate& c : decision.candidates) {
-        max_cost_ = std::max(max_cost_, budget::max_request_cost(*c.model, decision.max_prompt_tokens,
-                                                                 decision.needs.max_output_tokens,
-                                                                 decision.choices));
+        max_cost_ =
+            std::max(max_cost_, budget::max_request_cost(*c.model, decision.max_prompt_tokens,
+                                                         decision.needs.max_output_tokens, decision.choices));
     }
     // The first candidate whose budgets have room; the plan's others are checked when a failover reaches
     // them.

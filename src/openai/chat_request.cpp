@@ -53,6 +53,8 @@ constexpr NumberParam kNumberParams[] = {
     {"temperature", 0, 2, false},        {"top_p", 0, 1, false},        {"presence_penalty", -2, 2, false},
     {"frequency_penalty", -2, 2, false}, {"top_logprobs", 0, 20, true}, {"seed", -9.2e18, 9.2e18, true},
 };
+// `n` is checked alike, and read: a reservation holds n answers.
+constexpr NumberParam kChoicesParam{"n", 1, static_cast<double>(kMaxChoices), true};
 
 std::optional<ApiError> check_number(const NumberParam& p, const JsonValue& v) {
     if (v.type == JsonType::null) return std::nullopt;
@@ -189,10 +191,6 @@ std::optional<ApiError> read_messages(ChatRequest& out, std::size_t& text_bytes)
     return problem;
 }
 
-}  // namespace
-
-namespace {
-
 std::uint32_t prompt_tokens(std::size_t text_tokens, std::size_t messages, std::size_t images) {
     // A few tokens of framing per message; a high-detail image tile budget per image.
     const std::size_t tokens = text_tokens + 4 * messages + 3 + 1100 * images;
@@ -268,18 +266,9 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
                 });
             }
         } else if (key_equals(key, "n")) {
-            if (v.type == JsonType::null) return true;
-            const auto n = as_integer(v);
-            if (!n) {
-                problem = wrong_type("n", "an integer", v.type);
-            } else if (*n < 1 || *n > kMaxChoices) {
-                problem =
-                    invalid_request("Invalid 'n': expected an integer between 1 and " +
-                                        std::to_string(kMaxChoices) + ", but got " + std::string(v.raw) + ".",
-                                    "n", "invalid_value");
-            } else {
-                out.choices = static_cast<std::uint32_t>(*n);
-            }
+            problem = check_number(kChoicesParam, v);
+            if (!problem && v.type != JsonType::null)
+                out.choices = static_cast<std::uint32_t>(*as_integer(v));
         } else if (key_equals(key, "stop")) {
             problem = check_stop(v);
         } else if (const std::string_view* flag = find_param(kBooleanParams, key)) {

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <string>
+
+#include "gaterouter/store/nano_usd.hpp"
 
 namespace gaterouter::store {
 
@@ -30,8 +31,7 @@ void saturating_sum_step(sqlite3_context* context, int /*argc*/, sqlite3_value**
         return;
     }
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
-    const std::int64_t value = std::max<std::int64_t>(sqlite3_value_int64(argv[0]), 0);
-    if (__builtin_add_overflow(*sum, value, sum)) *sum = std::numeric_limits<std::int64_t>::max();
+    *sum = saturating_add(*sum, std::max<std::int64_t>(sqlite3_value_int64(argv[0]), 0));
 }
 
 void saturating_sum_final(sqlite3_context* context) {
@@ -44,18 +44,16 @@ void saturating_sum_final(sqlite3_context* context) {
 SqliteConnection::SqliteConnection(const std::string& path, int busy_timeout_ms) {
     configure_sqlite_once();
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const bool opened =
+        sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) == SQLITE_OK &&
+        sqlite3_create_function_v2(db_, "sat_sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, nullptr,
+                                   saturating_sum_step, saturating_sum_final, nullptr) == SQLITE_OK;
+    if (!opened) {
         const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
         throw StoreError("cannot open " + path + ": " + message);
     }
     sqlite3_busy_timeout(db_, busy_timeout_ms);
-    if (sqlite3_create_function_v2(db_, "sat_sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, nullptr,
-                                   saturating_sum_step, saturating_sum_final, nullptr) != SQLITE_OK) {
-        const std::string message = sqlite3_errmsg(db_);
-        sqlite3_close(db_);
-        throw StoreError("cannot open " + path + ": " + message);
-    }
 }
 
 SqliteConnection::~SqliteConnection() {

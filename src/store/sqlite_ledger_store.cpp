@@ -336,8 +336,7 @@ NanoUsd SqliteLedgerStore::sum_cost(const SpendFilter& filter) const {
     // Optional columns compare only when given (?N IS NULL), so one statement serves every scope.
     SqliteConnection& connection = database_.reader();
     std::lock_guard lock(connection.mutex());
-    Statement sum(connection, "SELECT sat_sum(cost_nano_usd) FROM requests WHERE " +
-                                  time_range_sql(5) +
+    Statement sum(connection, "SELECT sat_sum(cost_nano_usd) FROM requests WHERE " + time_range_sql(5) +
                                   " AND (?1 IS NULL OR key_name = ?1) AND (?2 IS NULL OR team = ?2) "
                                   "AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR task = ?4)");
     bind_time_range(sum, 5, filter.from_unix_ms, filter.to_unix_ms);

@@ -36,7 +36,8 @@ class RequestAccount {
     // the 429 error (and nothing held for it) when they have no room, so a failover never overshoots a model
     // budget.
     std::optional<openai::ApiError> cover(const catalog::Model& model);
-    // Charges the served model's usage (reported, or the gateway's own count) and waits until the request's row has committed. Once per request; later calls do nothing.
+    // Charges the served model's usage (reported, or the gateway's own count) and waits until the request's
+    // row has committed. Once per request; later calls do nothing.
     awaitable<void> settle(unsigned status);
     // An answer without a usage report (a stream cut short, or an upstream that sent none): it is charged
     // for the estimated prompt and `completion_tokens` of the gateway's own count. Does nothing once usage

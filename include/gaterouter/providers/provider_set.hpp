@@ -18,7 +18,7 @@ struct ProviderRuntime {
     upstream::Origin origin;
     std::unique_ptr<ChatProtocol> chat;
     const EmbeddingsProtocol* embeddings =
-        nullptr;  // the same protocol object, when it has an embeddings API
+        nullptr;             // the same protocol object, when it has an embeddings API
     SecretScrubber secrets;  // applied to everything relayed from this provider
 };
 

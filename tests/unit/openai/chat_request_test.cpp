@@ -161,7 +161,8 @@ TEST(ChatRequest, ChecksEachMessagesRoleAndContent) {
     ASSERT_TRUE(wizard);
     EXPECT_EQ(wizard->param, "messages[0].role");
     EXPECT_EQ(wizard->code, "invalid_value");
-    const auto five = parse(R"({"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":5}]})");
+    const auto five =
+        parse(R"({"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":5}]})");
     ASSERT_TRUE(five);
     EXPECT_EQ(five->param, "messages[1].content");
     EXPECT_EQ(five->code, "invalid_type");
@@ -174,8 +175,8 @@ TEST(ChatRequest, ChecksEachMessagesRoleAndContent) {
 
 TEST(ChatRequest, KeepsANullStreamOptionsSoTheGatewaysOwnReplacesIt) {
     ChatRequest r;
-    ASSERT_FALSE(
-        parse_chat_request(R"({"model":"m","messages":[{"role":"user"}],"stream":true,"stream_options":null})", r));
+    ASSERT_FALSE(parse_chat_request(
+        R"({"model":"m","messages":[{"role":"user"}],"stream":true,"stream_options":null})", r));
     ASSERT_TRUE(r.stream_options);
     EXPECT_EQ(r.stream_options->raw, "null");
     EXPECT_FALSE(r.include_usage);

@@ -241,11 +241,12 @@ TEST_F(AnthropicTest, AnAnswerThatIsNotAJsonObjectIsAFailureNotAnEmptySuccess) {
 
 TEST_F(AnthropicTest, ATruncatedEventFailsTheStream) {
     bool finished = true;
-    const auto payloads = f.stream(protocol,
-                                   "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
-                                   "\"m1\",\"usage\":{\"input_tokens\":3}}}\n\nevent: content_block_delta\ndata: "
-                                   "{\"type\":\"content_block_del",
-                                   true, &finished);
+    const auto payloads =
+        f.stream(protocol,
+                 "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"
+                 "\"m1\",\"usage\":{\"input_tokens\":3}}}\n\nevent: content_block_delta\ndata: "
+                 "{\"type\":\"content_block_del",
+                 true, &finished);
     EXPECT_FALSE(finished);
     EXPECT_TRUE(payloads.empty() || payloads.back() != "[DONE]");
 }

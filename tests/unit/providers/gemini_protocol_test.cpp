@@ -185,20 +185,22 @@ TEST_F(GeminiTest, AStreamOfDeepArgumentsOrATruncatedEventFailsWithoutCrashing) 
     EXPECT_FALSE(finished);
 
     finished = true;
-    const auto payloads = f.stream(
-        protocol, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel\"}]}}]}\n\ndata: {\"candid",
-        true, &finished);
+    const auto payloads =
+        f.stream(protocol,
+                 "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hel\"}]}}]}\n\ndata: {\"candid",
+                 true, &finished);
     EXPECT_FALSE(finished);
     EXPECT_TRUE(payloads.empty() || payloads.back() != "[DONE]");
 }
 
 TEST_F(GeminiTest, BoundsTheTokenCountsAnUpstreamReports) {
-    const json out = json::parse(protocol
-                                     .translate_response(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},)"
-                                                         R"("finishReason":"STOP"}],"usageMetadata":{)"
-                                                         R"("promptTokenCount":1e15,"candidatesTokenCount":-3}})",
-                                                         f.model)
-                                     .value());
+    const json out =
+        json::parse(protocol
+                        .translate_response(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},)"
+                                            R"("finishReason":"STOP"}],"usageMetadata":{)"
+                                            R"("promptTokenCount":1e15,"candidatesTokenCount":-3}})",
+                                            f.model)
+                        .value());
     EXPECT_EQ(out["usage"]["prompt_tokens"], openai::kMaxReportedTokens);
     EXPECT_EQ(out["usage"]["completion_tokens"], 0);
 }

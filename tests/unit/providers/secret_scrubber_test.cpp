@@ -6,9 +6,11 @@ using gaterouter::providers::SecretScrubber;
 
 TEST(SecretScrubber, TakesEveryOccurrenceOfEachSecretOut) {
     const SecretScrubber scrubber({"sk-SECRET-123", "tok-abcdefgh"});
-    std::string text = R"({"error":{"message":"Bad request with key Bearer sk-SECRET-123 (sk-SECRET-123), tok-abcdefgh"}})";
+    std::string text =
+        R"({"error":{"message":"Bad request with key Bearer sk-SECRET-123 (sk-SECRET-123), tok-abcdefgh"}})";
     scrubber.scrub(text);
-    EXPECT_EQ(text, R"({"error":{"message":"Bad request with key Bearer [redacted] ([redacted]), [redacted]"}})");
+    EXPECT_EQ(text,
+              R"({"error":{"message":"Bad request with key Bearer [redacted] ([redacted]), [redacted]"}})");
 }
 
 TEST(SecretScrubber, LeavesPlaceholderKeysAndOtherTextAlone) {
@@ -28,7 +30,8 @@ TEST(SecretScrubber, TakesALongerSecretOutWholeWhenItContainsAShorterOne) {
 
 TEST(SecretScrubber, ScrubsEveryFieldOfAnError) {
     const SecretScrubber scrubber({"sk-SECRET-123"});
-    gaterouter::openai::ApiError e{400, "t sk-SECRET-123", "m sk-SECRET-123", "p sk-SECRET-123", "c sk-SECRET-123"};
+    gaterouter::openai::ApiError e{400, "t sk-SECRET-123", "m sk-SECRET-123", "p sk-SECRET-123",
+                                   "c sk-SECRET-123"};
     scrubber.scrub(e);
     EXPECT_EQ(e.message, "m [redacted]");
     EXPECT_EQ(e.type, "t [redacted]");

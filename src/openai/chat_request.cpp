@@ -149,12 +149,13 @@ std::optional<ApiError> read_messages(ChatRequest& out, std::size_t& text_bytes)
             problem = wrong_type(where(), "an object", m.type);
             return false;
         }
-        if (const auto repeated = repeated_key(m)) {
-            problem = duplicate_key(where() + "." + std::string(*repeated));
-            return false;
-        }
         bool has_role = false;
+        KeyTracker keys;
         for_each_member(m, [&](std::string_view key, const JsonValue& v) {
+            if (keys.repeats(key)) {
+                problem = duplicate_key(where() + "." + std::string(key));
+                return false;
+            }
             if (key_equals(key, "role")) {
                 has_role = true;
                 if (v.type != JsonType::string) {
@@ -223,11 +224,15 @@ std::optional<ApiError> parse_chat_request(std::string_view body, ChatRequest& o
         return invalid_request("The request body must be a JSON object.", {}, "invalid_json");
     }
     out.root = *root;
-    if (const auto repeated = repeated_key(*root)) return duplicate_key(*repeated);
 
     std::optional<ApiError> problem;
     bool has_model = false, has_messages = false;
+    KeyTracker keys;
     for_each_member(*root, [&](std::string_view key, const JsonValue& v) {
+        if (keys.repeats(key)) {
+            problem = duplicate_key(key);
+            return false;
+        }
         if (key_equals(key, "model")) {
             has_model = true;
             if (v.type != JsonType::string) {

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <boost/container/small_vector.hpp>
-
 #include "gaterouter/obs/json_text.hpp"
 
 #include <cstdint>
@@ -383,23 +381,24 @@ void for_each_element(const JsonValue& array, const std::function<bool(const Jso
     }
 }
 
+bool KeyTracker::repeats(std::string_view raw_key) {
+    const bool escaped = raw_key.find('\\') != std::string_view::npos;
+    for (const std::string_view earlier : seen_) {
+        const bool same = !escaped && earlier.find('\\') == std::string_view::npos
+                              ? earlier == raw_key
+                              : decode_inner(earlier) == decode_inner(raw_key);
+        if (same) return true;
+    }
+    seen_.push_back(raw_key);
+    return false;
+}
+
 std::optional<std::string_view> repeated_key(const JsonValue& object) {
-    // Requests have a dozen members or so: a linear search of the ones seen beats hashing, on the stack.
-    boost::container::small_vector<std::string_view, 24> seen;
+    KeyTracker keys;
     std::optional<std::string_view> repeated;
-    const auto same = [](std::string_view a, std::string_view b) {
-        if (a.find('\\') == std::string_view::npos && b.find('\\') == std::string_view::npos) return a == b;
-        return decode_inner(a) == decode_inner(b);
-    };
     for_each_member(object, [&](std::string_view key, const JsonValue&) {
-        for (const std::string_view earlier : seen) {
-            if (same(earlier, key)) {
-                repeated = key;
-                return false;
-            }
-        }
-        seen.push_back(key);
-        return true;
+        if (keys.repeats(key)) repeated = key;
+        return !repeated;
     });
     return repeated;
 }

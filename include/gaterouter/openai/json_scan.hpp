@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace gaterouter::openai {
 
 enum class JsonType { object, array, string, number, boolean, null };
@@ -37,9 +39,23 @@ void for_each_member(const JsonValue& object,
 // Visits the elements of an array value; the visitor returns false to stop early.
 void for_each_element(const JsonValue& array, const std::function<bool(const JsonValue& value)>& visit);
 
-// The first key of an object value that an earlier member already has (raw, still escaped), if any. RFC 8259
-// leaves duplicate names to each reader, so a body with one would mean one thing to the gateway (which
-// decides on it) and maybe another to the upstream (which answers it).
+// The keys of one object, met one by one as a walk over its members reads them, so that a repeated key is
+// found in the walk the reader makes anyway. RFC 8259 leaves duplicate names to each reader, so a body with
+// one would mean one thing to the gateway (which decides on it) and maybe another to the upstream (which
+// answers it).
+class KeyTracker {
+  public:
+    // True when an earlier key decodes to the same name as `raw_key` (raw, still escaped); `raw_key` must
+    // stay valid while the tracker is used.
+    bool repeats(std::string_view raw_key);
+
+  private:
+    // Requests have a dozen members or so: a linear search of the ones seen beats hashing, on the stack.
+    boost::container::small_vector<std::string_view, 24> seen_;
+};
+
+// The first key of an object value that an earlier member already has (raw, as written where it came
+// again), if any: for readers with no walk of their own.
 std::optional<std::string_view> repeated_key(const JsonValue& object);
 
 // True when the raw (still escaped) key decodes to `name`.

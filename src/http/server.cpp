@@ -2,7 +2,12 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <exception>
+#include <optional>
+#include <string>
+
+#include "gaterouter/http/request_head.hpp"
 
 namespace gaterouter::http {
 
@@ -40,6 +45,11 @@ class Session {
   private:
     enum class ReadResult { request, closed, rejected };
     awaitable<ReadResult> read_request(bhttp::request_parser<bhttp::string_body>& parser);
+    awaitable<std::size_t> read_head(error_code& ec);
+    std::string_view buffered() const {
+        const auto data = buffer_.data();
+        return {static_cast<const char*>(data.data()), data.size()};
+    }
     awaitable<void> dispatch(Request& req, ResponseWriter& out);
     awaitable<void> reject(Status status, std::string_view reason, const Request* partial);
     awaitable<void> linger_close();
@@ -87,7 +97,19 @@ awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp
     }
     idle_ = false;
     stream_.expires_after(server_->limits().read_timeout);
-    co_await bhttp::async_read_header(stream_, buffer_, parser, with_ec(ec));
+    const std::size_t head_size = co_await read_head(ec);
+    if (server_ == nullptr) co_return ReadResult::closed;
+    if (!ec) {
+        const std::string_view raw = buffered().substr(0, head_size);
+        const std::size_t used = parser.put(net::buffer(raw.data(), raw.size()), ec);
+        std::optional<HeadFault> fault;
+        if (!ec) fault = check_request_head(raw, parser.get());
+        buffer_.consume(used);
+        if (fault) {
+            co_await reject(fault->status, fault->reason, &parser.get());
+            co_return ReadResult::rejected;
+        }
+    }
     if (!ec) {
         const auto& header = parser.get();
         if (beast::iequals(header[bhttp::field::expect], "100-continue") && !parser.is_done()) {
@@ -109,10 +131,33 @@ awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        co_await reject(Status::bad_request, "malformed HTTP request", nullptr);
+        const std::string reason = ec.message();  // Beast's words: "bad method", "bad Content-Length", ...
+        co_await reject(Status::bad_request, reason, nullptr);
         co_return ReadResult::rejected;
     }
     co_return ReadResult::closed;  // the client went away or timed out mid-request
+}
+
+// Reads until the buffer holds a whole request head and returns its size, the final "\r\n\r\n" included. The
+// head is read whole before Beast parses it because Beast keeps no trace of what check_request_head must see
+// as it came (obs-fold).
+awaitable<std::size_t> Session::read_head(error_code& ec) {
+    const std::size_t limit = server_->limits().max_header_bytes;
+    std::size_t searched = 0;  // where "\r\n\r\n" may start in what has not been searched yet
+    for (;;) {
+        const std::string_view data = buffered();
+        const std::size_t end = data.find("\r\n\r\n", searched);
+        if (end != std::string_view::npos && end + 4 <= limit) co_return end + 4;
+        if (end != std::string_view::npos || data.size() >= limit) {
+            ec = bhttp::error::header_limit;
+            co_return 0;
+        }
+        searched = data.size() < 3 ? 0 : data.size() - 3;
+        const std::size_t room = std::min<std::size_t>(limit - data.size(), 4096);
+        const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(room), with_ec(ec));
+        buffer_.commit(n);
+        if (ec || server_ == nullptr) co_return 0;
+    }
 }
 
 awaitable<void> Session::dispatch(Request& req, ResponseWriter& out) {

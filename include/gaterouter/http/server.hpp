@@ -22,7 +22,8 @@ struct ServerLimits {
 };
 
 // Makes the response for a request refused before any handler ran: body too large (413), headers too large
-// (431) or not HTTP (400). `header` is null when not even the request line could be read.
+// (431), not HTTP or framed ambiguously (400), a transfer coding not supported (501). `partial` is null when
+// not even the request line could be read.
 using RejectFn = std::function<Response(Status, std::string_view reason, const Request* partial)>;
 
 class Session;

@@ -721,3 +721,28 @@ TEST(Config, ChecksTheAdmissionQueueAndHedgingSettings) {
     EXPECT_TRUE(has_problem(ps, 6, "api_keys[0].queue.share", ""));
     EXPECT_EQ(ps.size(), 3U) << listed(ps);
 }
+
+TEST(Config, ReadsConnectionCapsAndTheFirstByteTimeout) {
+    const ServerConfig defaults = load_config_text(kProvidersAndModels, "t.yaml").server;
+    EXPECT_EQ(defaults.max_connections, 10'000u);
+    EXPECT_EQ(defaults.max_connections_per_address, 256u);
+    EXPECT_EQ(defaults.first_byte_timeout, Millis{10'000});
+
+    const ServerConfig set = load_config_text(
+                                 "server: {max_connections: 500, max_connections_per_address: 0, "
+                                 "first_byte_timeout_ms: 250}\n" +
+                                     kProvidersAndModels,
+                                 "t.yaml")
+                                 .server;
+    EXPECT_EQ(set.max_connections, 500u);
+    EXPECT_EQ(set.max_connections_per_address, 0u);  // no cap
+    EXPECT_EQ(set.first_byte_timeout, Millis{250});
+
+    const auto ps = problems_of(
+        "server:\n  max_connections: -1\n  max_connections_per_address: lots\n  first_byte_timeout_ms: 0\n" +
+        kProvidersAndModels);
+    EXPECT_TRUE(has_problem(ps, 2, "server.max_connections", "must be between 0 and"));
+    EXPECT_TRUE(has_problem(ps, 3, "server.max_connections_per_address", "expected an integer, got 'lots'"));
+    EXPECT_TRUE(has_problem(ps, 4, "server.first_byte_timeout_ms", "must be between 1 and"));
+    EXPECT_EQ(ps.size(), 3u) << listed(ps);
+}

@@ -95,6 +95,14 @@ void wire_routing(const config::Config& config, const route::Clock& clock, api::
 
 std::vector<std::string> startup_warnings(const config::Config& config, std::uint64_t open_files_limit) {
     std::vector<std::string> out;
+    const auto& admin = config.admin;
+    error_code ec;
+    const auto admin_address = net::ip::make_address(admin.listen_host, ec);
+    if (admin.enabled && (ec || !admin_address.is_loopback())) {
+        out.push_back("the admin API listens on " + admin.listen_host +
+                      ", beyond this host: anyone who can reach it is one token away from keys and budgets "
+                      "(listen on 127.0.0.1 and reach it through a tunnel, or firewall the port)");
+    }
     // A busy client connection holds a second descriptor for its upstream one.
     const std::size_t cap = config.server.max_connections;
     if (open_files_limit != RLIM_INFINITY && (cap == 0 || cap > open_files_limit / 2)) {

@@ -569,7 +569,14 @@ void read_admin(Reader& r, const Located& at, AdminConfig& out) {
     out.enabled = true;
     read_listen(r, at["listen"], out.listen_host, out.listen_port);
     r.read(at["token_env"], out.token_env);
-    read_secret(r, at["token_env"].present() ? at["token_env"] : at, out.token_env, out.token);
+    const Located token_at = at["token_env"].present() ? at["token_env"] : at;
+    read_secret(r, token_at, out.token_env, out.token);
+    // The token is all that guards keys and budgets: one a client could guess or brute-force is refused.
+    if (!out.token.empty() && out.token.size() < kMinAdminTokenLength) {
+        r.problem(token_at, "the admin token in " + out.token_env + " is shorter than " +
+                                std::to_string(kMinAdminTokenLength) +
+                                " characters: use a long random one (e.g. openssl rand -hex 32)");
+    }
 }
 
 void read_alerts(Reader& r, const Located& at, AlertsConfig& out) {

@@ -25,7 +25,7 @@ const MESSAGES = [{ role: 'user', content: 'Hello there' }];
 // token, four tokens a message, three more.
 const estimateTokens = (messages) =>
   Math.floor((messages.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.content)), 0) + 3) / 4) + 4 * messages.length + 3;
-const ADMIN_TOKEN = 'adm-ledger-crash-91c2d3e4';
+const ADMIN_TOKEN = 'adm-ledger-crash-91c2d3e4f5a6b7c8d9e0f1a2';
 const RESERVED = estimateTokens(MESSAGES) * IN_NANO + MAX_TOKENS * OUT_NANO; // what each load request holds
 
 const children = new Set();

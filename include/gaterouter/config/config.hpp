@@ -168,6 +168,9 @@ struct AdminConfig {
     std::string token;  // from the environment; never logged
 };
 
+// The shortest admin token accepted: 32 characters, e.g. `openssl rand -hex 32`.
+inline constexpr std::size_t kMinAdminTokenLength = 32;
+
 struct AlertsConfig {
     std::string webhook_url;  // budget alerts are POSTed here as JSON; empty: log and metrics only
 };

@@ -19,6 +19,25 @@ std::string joined(const std::vector<std::string>& warnings) {
 
 }  // namespace
 
+TEST(StartupWarnings, AnAdminListenerBeyondLoopbackIsWarnedAbout) {
+    config::Config c;
+    c.admin.enabled = true;
+    for (const char* host : {"127.0.0.1", "::1"}) {
+        c.admin.listen_host = host;
+        EXPECT_TRUE(app::startup_warnings(c, kRoomyLimit).empty()) << host;
+    }
+    for (const char* host : {"0.0.0.0", "::", "192.0.2.10"}) {
+        c.admin.listen_host = host;
+        const auto warnings = app::startup_warnings(c, kRoomyLimit);
+        ASSERT_EQ(warnings.size(), 1u) << host;
+        EXPECT_NE(warnings[0].find(std::string("admin API listens on ") + host + ", beyond this host"),
+                  std::string::npos)
+            << warnings[0];
+    }
+    c.admin.enabled = false;  // no admin listener, nothing to warn about
+    EXPECT_TRUE(app::startup_warnings(c, kRoomyLimit).empty());
+}
+
 TEST(StartupWarnings, AConnectionCapTheDescriptorsCannotCoverIsWarnedAbout) {
     config::Config c;
     c.server.max_connections = 10'000;

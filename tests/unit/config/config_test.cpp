@@ -746,3 +746,32 @@ TEST(Config, ReadsConnectionCapsAndTheFirstByteTimeout) {
     EXPECT_TRUE(has_problem(ps, 4, "server.first_byte_timeout_ms", "must be between 1 and"));
     EXPECT_EQ(ps.size(), 3u) << listed(ps);
 }
+
+TEST(Config, RefusesAdminTokensShorterThan32Characters) {
+    const std::string yaml =
+        "admin:\n  listen: \"127.0.0.1:0\"\n  token_env: GR_TEST_ADMIN_TOKEN\n" + kProvidersAndModels;
+    {
+        const ScopedEnv token("GR_TEST_ADMIN_TOKEN", "x");
+        const auto ps = problems_of(yaml);
+        EXPECT_TRUE(has_problem(ps, 3, "admin.token_env", "shorter than 32 characters"));
+        EXPECT_EQ(ps.size(), 1u) << listed(ps);
+    }
+    const std::string thirty_one(31, 'a');
+    {
+        const ScopedEnv token("GR_TEST_ADMIN_TOKEN", thirty_one.c_str());
+        const auto ps = problems_of(yaml);
+        EXPECT_TRUE(has_problem(ps, 3, "admin.token_env", "GR_TEST_ADMIN_TOKEN is shorter than 32"));
+        for (const auto& p : ps) EXPECT_EQ(p.message.find(thirty_one), std::string::npos) << p.message;
+    }
+    {
+        // Without token_env the default variable is read; the problem is at the admin mapping.
+        const ScopedEnv token("GATEROUTER_ADMIN_TOKEN", "short");
+        EXPECT_TRUE(has_problem(problems_of("admin: {listen: \"127.0.0.1:0\"}\n" + kProvidersAndModels), 1,
+                                "admin", "GATEROUTER_ADMIN_TOKEN is shorter than 32"));
+    }
+    const std::string thirty_two(32, 'a');
+    const ScopedEnv token("GR_TEST_ADMIN_TOKEN", thirty_two.c_str());
+    const Config c = load_config_text(yaml, "t.yaml");
+    EXPECT_TRUE(c.admin.enabled);
+    EXPECT_EQ(c.admin.token, thirty_two);
+}

@@ -28,7 +28,8 @@ struct ServerConfig {
     // Client connections open at once, in all and per client address (IPv6: per /64); over either, a new
     // connection is refused. 0: no cap.
     std::size_t max_connections = 10'000;
-    std::size_t max_connections_per_address = 256;
+    // One busy app server streaming answers holds hundreds of connections; one address, a tenth of the total.
+    std::size_t max_connections_per_address = 1024;
 };
 
 struct UpstreamConfig {

@@ -725,7 +725,7 @@ TEST(Config, ChecksTheAdmissionQueueAndHedgingSettings) {
 TEST(Config, ReadsConnectionCapsAndTheFirstByteTimeout) {
     const ServerConfig defaults = load_config_text(kProvidersAndModels, "t.yaml").server;
     EXPECT_EQ(defaults.max_connections, 10'000u);
-    EXPECT_EQ(defaults.max_connections_per_address, 256u);
+    EXPECT_EQ(defaults.max_connections_per_address, 1024u);
     EXPECT_EQ(defaults.first_byte_timeout, Millis{10'000});
 
     const ServerConfig set = load_config_text(

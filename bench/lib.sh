@@ -160,7 +160,9 @@ write_gateway_config() {
   local file="$1" port="$2" sim_port="$3" workers="${4:-1}"
   cat >"$file" <<EOF
 # gaterouter configuration written by bench/ for one run: one worker, the simulator as the only provider, no keys.
-server: { listen: "127.0.0.1:$port", workers: $workers, shutdown_grace_ms: 2000 }
+# No connection caps: every load generator here connects from loopback, by the thousand for the idle test.
+server: { listen: "127.0.0.1:$port", workers: $workers, shutdown_grace_ms: 2000, max_connections: 0,
+          max_connections_per_address: 0 }
 log: { level: warn, access_log: true }
 providers: [ { name: sim, kind: openai, base_url: "http://127.0.0.1:$sim_port/v1" } ]
 models:

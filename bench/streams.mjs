@@ -55,7 +55,8 @@ const sim = await startSim();
 const gatewayOn = (listen) => startGateway(gatewayConfig(sim.url, {
   log: { access_log: false },
   upstream: { first_byte_timeout_ms: 30000, idle_timeout_ms: 30000, total_timeout_ms: 60000 },
-  server: { listen, idle_timeout_ms: 30000, read_timeout_ms: 30000 },
+  // No connection caps: up to 10 000 streams from four loopback addresses.
+  server: { listen, idle_timeout_ms: 30000, read_timeout_ms: 30000, max_connections: 0, max_connections_per_address: 0 },
   models: '  - { id: st-long, provider: sim, upstream_model: st-long }',
 }));
 // The first gateway picks a free port; the others listen on the same one.

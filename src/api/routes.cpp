@@ -259,8 +259,11 @@ http::RejectFn make_reject(const Services& services) {
                 error = openai::internal_error();
                 spdlog::error("internal error on {} {}: {}", method, path, reason);
                 break;
+            case http::Status::not_implemented:
+                error = openai::unsupported_transfer_encoding();
+                break;
             default:
-                error = openai::malformed_http();
+                error = openai::malformed_http(reason);
                 break;
         }
         const std::string id = obs::request_id_from(

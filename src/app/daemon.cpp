@@ -7,12 +7,14 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "gaterouter/api/alert_webhook.hpp"
 #include "gaterouter/api/handlers.hpp"
 #include "gaterouter/http/net.hpp"
+#include "gaterouter/http/server.hpp"
 
 namespace gaterouter::app {
 
@@ -26,6 +28,9 @@ struct Daemon::Worker {
 };
 
 struct Daemon::State {
+    // First: the sessions of every listener below give their places back to these when they end.
+    std::unique_ptr<http::ConnectionGate> gate;
+    std::unique_ptr<http::ConnectionGate> admin_gate;
     route::SteadyClock clock;
     budget::SystemWallClock system_clock;
     budget::ManualWallClock fake_clock{0};
@@ -41,13 +46,29 @@ struct Daemon::State {
 
 namespace {
 
-// Every idle keep-alive client holds a descriptor: allow as many as the hard limit permits.
-void raise_open_file_limit() {
+// Every idle keep-alive client holds a descriptor: allow as many as the hard limit permits. Returns the limit
+// in force.
+std::uint64_t raise_open_file_limit() {
     rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return RLIM_INFINITY;
+    if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
     }
+    return rl.rlim_cur;
+}
+
+// One gate per listener, so that a flood on the public port leaves the admin one reachable.
+std::unique_ptr<http::ConnectionGate> make_gate(const config::ServerConfig& server, std::string listener) {
+    const http::ConnectionCaps caps{server.max_connections, server.max_connections_per_address};
+    return std::make_unique<http::ConnectionGate>(
+        caps, [caps, listener = std::move(listener)](const http::ConnectionRefusals& refused) {
+            spdlog::warn(
+                "{} listener refused {} new connection(s) at server.max_connections ({}) and {} at "
+                "server.max_connections_per_address ({}) since the last report",
+                listener, refused.over_total, caps.max_total, refused.over_per_address, caps.max_per_address);
+        });
 }
 
 // Budget alerts: a log line, and the webhook's queue when one is configured (it posts from its own thread).
@@ -72,10 +93,33 @@ void wire_routing(const config::Config& config, const route::Clock& clock, api::
 
 }  // namespace
 
+std::vector<std::string> startup_warnings(const config::Config& config, std::uint64_t open_files_limit) {
+    std::vector<std::string> out;
+    const auto& admin = config.admin;
+    error_code ec;
+    const auto admin_address = net::ip::make_address(admin.listen_host, ec);
+    if (admin.enabled && (ec || !admin_address.is_loopback())) {
+        out.push_back("the admin API listens on " + admin.listen_host +
+                      ", beyond this host: anyone who can reach it is one token away from keys and budgets "
+                      "(listen on 127.0.0.1 and reach it through a tunnel, or firewall the port)");
+    }
+    // A busy client connection holds a second descriptor for its upstream one.
+    const std::size_t cap = config.server.max_connections;
+    if (open_files_limit != RLIM_INFINITY && (cap == 0 || cap > open_files_limit / 2)) {
+        out.push_back("server.max_connections (" + (cap == 0 ? std::string("no cap") : std::to_string(cap)) +
+                      ") is more than half the open-files limit (" + std::to_string(open_files_limit) +
+                      "): descriptors can run out before the cap refuses anyone; raise the limit or lower "
+                      "the cap");
+    }
+    return out;
+}
+
 Daemon::Daemon(config::Config config, std::optional<std::int64_t> fake_clock_unix_ms)
     : config_(std::move(config)), state_(std::make_unique<State>()) {
-    raise_open_file_limit();
+    const std::uint64_t open_files_limit = raise_open_file_limit();
     std::signal(SIGPIPE, SIG_IGN);
+    for (const std::string& warning : startup_warnings(config_, open_files_limit))
+        spdlog::warn("{}", warning);
 
     auto& s = state_->services;
     auto catalog = std::make_shared<const catalog::Catalog>(config_);
@@ -119,17 +163,19 @@ Daemon::Daemon(config::Config config, std::optional<std::int64_t> fake_clock_uni
     s.upstream_timeouts = {u.connect_timeout, u.first_byte_timeout, u.idle_timeout, u.total_timeout};
 
     const http::ServerLimits limits{config_.server.max_header_bytes, config_.server.max_body_bytes,
-                                    config_.server.idle_timeout, config_.server.read_timeout,
-                                    config_.server.write_timeout};
+                                    config_.server.idle_timeout,     config_.server.first_byte_timeout,
+                                    config_.server.read_timeout,     config_.server.write_timeout};
     const upstream::PoolLimits pool{u.max_idle_per_origin, u.pool_idle_ttl, u.dns_ttl};
     unsigned n = config_.server.workers != 0 ? config_.server.workers : std::thread::hardware_concurrency();
     n = std::max(1u, n);
 
     tcp::endpoint endpoint(net::ip::make_address(config_.server.listen_host), config_.server.listen_port);
+    state_->gate = make_gate(config_.server, "the public");
     for (unsigned i = 0; i < n; ++i) {
         auto w = std::make_unique<Worker>(pool);
         api::add_routes(w->router, s, w->client);
-        w->server = std::make_unique<http::Server>(w->io, endpoint, w->router, limits, api::make_reject(s));
+        w->server = std::make_unique<http::Server>(w->io, endpoint, w->router, limits, api::make_reject(s),
+                                                   *state_->gate);
         // With port 0 the first worker got a port from the kernel; the others share that one.
         endpoint = w->server->local_endpoint();
         state_->workers.push_back(std::move(w));
@@ -139,8 +185,10 @@ Daemon::Daemon(config::Config config, std::optional<std::int64_t> fake_clock_uni
         api::add_admin_routes(state_->admin_router, s, config_);
         const tcp::endpoint admin_endpoint(net::ip::make_address(config_.admin.listen_host),
                                            config_.admin.listen_port);
-        state_->admin_server = std::make_unique<http::Server>(
-            state_->admin_io, admin_endpoint, state_->admin_router, limits, api::make_reject(s));
+        state_->admin_gate = make_gate(config_.server, "the admin");
+        state_->admin_server =
+            std::make_unique<http::Server>(state_->admin_io, admin_endpoint, state_->admin_router, limits,
+                                           api::make_reject(s), *state_->admin_gate);
     }
     if (s.keys->current()->open())
         spdlog::warn("no api_keys configured: the gateway accepts requests without a key");

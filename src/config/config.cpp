@@ -43,6 +43,7 @@ constexpr const char* kDefaultAzureApiVersion = "2024-10-21";
 constexpr const char* kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 constexpr long long kMaxBytes = 1LL << 40;
+constexpr long long kMaxConnections = 1LL << 24;  // beyond any open-files limit
 constexpr long long kMaxTokens = std::numeric_limits<std::uint32_t>::max();
 constexpr double kMaxPricePerMtok = 1e6;
 
@@ -116,7 +117,8 @@ void read_listen(Reader& r, const Located& at, std::string& out_host, std::uint1
 
 void read_server(Reader& r, const Located& at, ServerConfig& out) {
     if (!r.map(at, {"listen", "workers", "max_header_bytes", "max_body_bytes", "idle_timeout_ms",
-                    "read_timeout_ms", "write_timeout_ms", "shutdown_grace_ms"})) {
+                    "first_byte_timeout_ms", "read_timeout_ms", "write_timeout_ms", "shutdown_grace_ms",
+                    "max_connections", "max_connections_per_address"})) {
         return;
     }
     read_listen(r, at["listen"], out.listen_host, out.listen_port);
@@ -124,6 +126,9 @@ void read_server(Reader& r, const Located& at, ServerConfig& out) {
     r.read(at["max_header_bytes"], out.max_header_bytes, 1024, 1 << 24);
     r.read(at["max_body_bytes"], out.max_body_bytes, 1, kMaxBytes);
     r.read(at["idle_timeout_ms"], out.idle_timeout);
+    r.read(at["first_byte_timeout_ms"], out.first_byte_timeout);
+    r.read(at["max_connections"], out.max_connections, 0, kMaxConnections);
+    r.read(at["max_connections_per_address"], out.max_connections_per_address, 0, kMaxConnections);
     r.read(at["read_timeout_ms"], out.read_timeout);
     r.read(at["write_timeout_ms"], out.write_timeout);
     r.read(at["shutdown_grace_ms"], out.shutdown_grace);
@@ -564,7 +569,14 @@ void read_admin(Reader& r, const Located& at, AdminConfig& out) {
     out.enabled = true;
     read_listen(r, at["listen"], out.listen_host, out.listen_port);
     r.read(at["token_env"], out.token_env);
-    read_secret(r, at["token_env"].present() ? at["token_env"] : at, out.token_env, out.token);
+    const Located token_at = at["token_env"].present() ? at["token_env"] : at;
+    read_secret(r, token_at, out.token_env, out.token);
+    // The token is all that guards keys and budgets: one a client could guess or brute-force is refused.
+    if (!out.token.empty() && out.token.size() < kMinAdminTokenLength) {
+        r.problem(token_at, "the admin token in " + out.token_env + " is shorter than " +
+                                std::to_string(kMinAdminTokenLength) +
+                                " characters: use a long random one (e.g. openssl rand -hex 32)");
+    }
 }
 
 void read_alerts(Reader& r, const Located& at, AlertsConfig& out) {

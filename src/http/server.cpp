@@ -2,16 +2,23 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <exception>
+#include <optional>
+#include <string>
+
+#include "gaterouter/http/request_head.hpp"
 
 namespace gaterouter::http {
 
 // One client connection: reads requests one after another (HTTP/1.1 keep-alive) and hands each to its route.
-// Two timeouts guard the read: `idle_timeout` while waiting for the first byte of a request, `read_timeout`
-// for the rest of it, so a client trickling bytes cannot hold the worker.
+// Three timeouts guard the read: `first_byte_timeout` while a new connection has sent nothing yet,
+// `idle_timeout` while a kept-alive one waits for its next request, `read_timeout` for the rest of a request
+// once its first byte came, so that a client trickling bytes, or sending none, cannot hold the worker.
 class Session {
   public:
-    Session(tcp::socket socket, Server& server) : stream_(std::move(socket)), server_(&server) {
+    Session(tcp::socket socket, Server& server, ConnectionGate::Place place)
+        : stream_(std::move(socket)), server_(&server), place_(std::move(place)) {
         server_->attach(this);
     }
     ~Session() {
@@ -40,14 +47,21 @@ class Session {
   private:
     enum class ReadResult { request, closed, rejected };
     awaitable<ReadResult> read_request(bhttp::request_parser<bhttp::string_body>& parser);
+    awaitable<std::size_t> read_head(error_code& ec);
+    std::string_view buffered() const {
+        const auto data = buffer_.data();
+        return {static_cast<const char*>(data.data()), data.size()};
+    }
     awaitable<void> dispatch(Request& req, ResponseWriter& out);
     awaitable<void> reject(Status status, std::string_view reason, const Request* partial);
     awaitable<void> linger_close();
 
     beast::tcp_stream stream_;
     Server* server_;
+    ConnectionGate::Place place_;  // held for the life of the connection
     beast::flat_buffer buffer_;
     bool idle_ = true;
+    bool fresh_ = true;  // no byte has come yet
 };
 
 awaitable<void> Session::run() {
@@ -78,7 +92,11 @@ awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp
     if (buffer_.size() == 0) {
         idle_ = true;
         if (server_->draining()) co_return ReadResult::closed;
-        stream_.expires_after(server_->limits().idle_timeout);
+        const ServerLimits& limits = server_->limits();
+        // A new connection waits no longer for its first byte than a kept-alive one for its next request.
+        const Millis wait =
+            fresh_ ? std::min(limits.first_byte_timeout, limits.idle_timeout) : limits.idle_timeout;
+        stream_.expires_after(wait);
         const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(2048), with_ec(ec));
         buffer_.commit(n);
         if (server_ == nullptr) co_return ReadResult::closed;
@@ -86,8 +104,21 @@ awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp
         if (ec) co_return ReadResult::closed;
     }
     idle_ = false;
+    fresh_ = false;
     stream_.expires_after(server_->limits().read_timeout);
-    co_await bhttp::async_read_header(stream_, buffer_, parser, with_ec(ec));
+    const std::size_t head_size = co_await read_head(ec);
+    if (server_ == nullptr) co_return ReadResult::closed;
+    if (!ec) {
+        const std::string_view raw = buffered().substr(0, head_size);
+        const std::size_t used = parser.put(net::buffer(raw.data(), raw.size()), ec);
+        std::optional<HeadFault> fault;
+        if (!ec) fault = check_request_head(raw, parser.get());
+        buffer_.consume(used);
+        if (fault) {
+            co_await reject(fault->status, fault->reason, &parser.get());
+            co_return ReadResult::rejected;
+        }
+    }
     if (!ec) {
         const auto& header = parser.get();
         if (beast::iequals(header[bhttp::field::expect], "100-continue") && !parser.is_done()) {
@@ -109,10 +140,33 @@ awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        co_await reject(Status::bad_request, "malformed HTTP request", nullptr);
+        const std::string reason = ec.message();  // Beast's words: "bad method", "bad Content-Length", ...
+        co_await reject(Status::bad_request, reason, nullptr);
         co_return ReadResult::rejected;
     }
     co_return ReadResult::closed;  // the client went away or timed out mid-request
+}
+
+// Reads until the buffer holds a whole request head and returns its size, the final "\r\n\r\n" included. The
+// head is read whole before Beast parses it because Beast keeps no trace of what check_request_head must see
+// as it came (obs-fold).
+awaitable<std::size_t> Session::read_head(error_code& ec) {
+    const std::size_t limit = server_->limits().max_header_bytes;
+    std::size_t searched = 0;  // where "\r\n\r\n" may start in what has not been searched yet
+    for (;;) {
+        const std::string_view data = buffered();
+        const std::size_t end = data.find("\r\n\r\n", searched);
+        if (end != std::string_view::npos && end + 4 <= limit) co_return end + 4;
+        if (end != std::string_view::npos || data.size() >= limit) {
+            ec = bhttp::error::header_limit;
+            co_return 0;
+        }
+        searched = data.size() < 3 ? 0 : data.size() - 3;
+        const std::size_t room = std::min<std::size_t>(limit - data.size(), 4096);
+        const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(room), with_ec(ec));
+        buffer_.commit(n);
+        if (ec || server_ == nullptr) co_return 0;
+    }
 }
 
 awaitable<void> Session::dispatch(Request& req, ResponseWriter& out) {
@@ -156,14 +210,14 @@ awaitable<void> Session::linger_close() {
     stream_.socket().close(ec);
 }
 
-static awaitable<void> run_session(tcp::socket socket, Server& server) {
-    Session session(std::move(socket), server);
+static awaitable<void> run_session(tcp::socket socket, Server& server, ConnectionGate::Place place) {
+    Session session(std::move(socket), server, std::move(place));
     co_await session.run();
 }
 
 Server::Server(net::io_context& io, const tcp::endpoint& endpoint, const Router& router, ServerLimits limits,
-               RejectFn reject)
-    : io_(io), acceptor_(io), router_(router), limits_(limits), reject_(std::move(reject)) {
+               RejectFn reject, ConnectionGate& gate)
+    : io_(io), acceptor_(io), router_(router), limits_(limits), reject_(std::move(reject)), gate_(gate) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     // Every worker has its own acceptor on the same port; the kernel spreads connections between them.
@@ -188,7 +242,8 @@ tcp::endpoint Server::local_endpoint() const {
 awaitable<void> Server::accept_loop() {
     for (;;) {
         error_code ec;
-        tcp::socket socket = co_await acceptor_.async_accept(with_ec(ec));
+        tcp::endpoint peer;
+        tcp::socket socket = co_await acceptor_.async_accept(peer, with_ec(ec));
         if (ec) {
             if (!acceptor_.is_open() || ec == net::error::operation_aborted) co_return;
             // Out of descriptors or similar: back off briefly instead of spinning on the error.
@@ -196,9 +251,36 @@ awaitable<void> Server::accept_loop() {
             co_await pause.async_wait(with_ec(ec));
             continue;
         }
+        ConnectionGate::Place place = gate_.enter(peer.address(), ConnectionGate::Clock::now());
+        if (!place.admitted()) {
+            // The cheapest refusal: a reset now. No answer to write that a client which does not read could
+            // hold up, no access-log line per refusal, and nothing left behind in TIME_WAIT.
+            socket.set_option(net::socket_base::linger(true, 0), ec);
+            socket.close(ec);
+            if (gate_.unreported() && !report_pending_) {
+                report_pending_ = true;
+                net::co_spawn(io_, report_refusals_later(), net::detached);
+            }
+            continue;
+        }
         socket.set_option(tcp::no_delay(true), ec);
-        net::co_spawn(io_, run_session(std::move(socket), *this), net::detached);
+        net::co_spawn(io_, run_session(std::move(socket), *this, std::move(place)), net::detached);
     }
+}
+
+// Refusals that came too soon after the last report are reported once the interval has passed, even if no
+// refusal comes after them to trigger it.
+awaitable<void> Server::report_refusals_later() {
+    net::steady_timer timer(io_);
+    bool waiting = true;
+    while (waiting) {
+        timer.expires_after(gate_.report_interval());
+        error_code ec;
+        co_await timer.async_wait(with_ec(ec));
+        if (ec) break;
+        waiting = gate_.report_due(ConnectionGate::Clock::now());
+    }
+    report_pending_ = false;
 }
 
 void Server::begin_shutdown() {

@@ -121,8 +121,16 @@ ApiError headers_too_large() {
                 "headers_too_large");
 }
 
-ApiError malformed_http() {
-    return make(400, "invalid_request_error", "Malformed HTTP request.", {}, "malformed_request");
+ApiError malformed_http(std::string_view detail) {
+    return make(400, "invalid_request_error", "Malformed HTTP request: " + std::string(detail) + ".", {},
+                "malformed_request");
+}
+
+ApiError unsupported_transfer_encoding() {
+    return make(501, "invalid_request_error",
+                "The gateway supports no transfer coding other than chunked: send the body chunked or with a "
+                "Content-Length, uncompressed.",
+                {}, "unsupported_transfer_encoding");
 }
 
 ApiError upstream_unreachable(std::string_view model, std::string_view detail) {

@@ -9,7 +9,7 @@ import {
   TEST_KEY,
 } from './harness.mjs';
 
-const ADMIN_TOKEN = 'admin-token-9d1c7e2b4a6f8035';
+const ADMIN_TOKEN = 'admin-token-9d1c7e2b4a6f8035c3e1a7b94f20d6e8';
 const NOW = Date.UTC(2025, 0, 15, 12); // the gateway's fake wall clock: 15 January 2025, noon UTC
 const DAY = 24 * 3600 * 1000;
 const CFG_KEY = 'sk-admin-config-key-1b2c3d4e5f60'; // a config key, revoked through the admin API

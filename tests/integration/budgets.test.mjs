@@ -24,7 +24,7 @@ import {
 const IN_NANO = 1000; // nano-USD per prompt token at 1 $/Mtok
 const OUT_NANO = 2000; // nano-USD per completion token at 2 $/Mtok
 const ADMIN_TOKEN_ENV = 'GR_BUDGETS_TEST_ADMIN_TOKEN';
-const ADMIN_TOKEN = 'adm-budgets-test-5b0c1d2e';
+const ADMIN_TOKEN = 'adm-budgets-test-5b0c1d2e7f8a9b0c1d2e3f4a';
 
 // The gateway's prompt estimate and the bound a reservation holds (src/openai/chat_request.cpp): four bytes of raw
 // JSON content (quotes included) a token, or one token a byte for the bound; four tokens a message, three more;

@@ -8,7 +8,7 @@ import {
   test,
 } from './harness.mjs';
 
-const ADMIN_TOKEN = 'cli-admin-token-5b7d9f1e3a';
+const ADMIN_TOKEN = 'cli-admin-token-5b7d9f1e3a2c4e6a8b0d1f3e';
 const CFG_KEY = 'sk-cli-config-key-0f9e8d7c6b5a';
 
 // Runs the gateway binary: { code, stdout, stderr }.

@@ -25,7 +25,7 @@ const MESSAGES = [{ role: 'user', content: 'Hello there' }];
 // included), four a message, three more.
 const maxPromptTokens = (messages) =>
   messages.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m.content)), 0) + 4 * messages.length + 3;
-const ADMIN_TOKEN = 'adm-ledger-crash-91c2d3e4';
+const ADMIN_TOKEN = 'adm-ledger-crash-91c2d3e4f5a6b7c8d9e0f1a2';
 const RESERVED = maxPromptTokens(MESSAGES) * IN_NANO + MAX_TOKENS * OUT_NANO; // what each load request holds
 
 const children = new Set();

@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // Uncapped: the simulator plays providers, and every gateway under test connects from loopback. Declared
+    // before the workers, whose sessions give their places back to it when they end.
+    http::ConnectionGate gate({}, nullptr);
     std::vector<std::unique_ptr<Worker>> workers;
     sim::SimServer sim(knobs, correctness.get(), [&workers] {
         std::pair<std::size_t, std::uint64_t> total{0, 0};
@@ -101,7 +104,7 @@ int main(int argc, char** argv) {
         for (unsigned i = 0; i < threads; ++i) {
             auto w = std::make_unique<Worker>();
             sim.add_routes(w->router);
-            w->server = std::make_unique<http::Server>(w->io, endpoint, w->router, limits, reject);
+            w->server = std::make_unique<http::Server>(w->io, endpoint, w->router, limits, reject, gate);
             endpoint = w->server->local_endpoint();
             workers.push_back(std::move(w));
         }

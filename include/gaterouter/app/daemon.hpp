@@ -6,10 +6,16 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "gaterouter/config/config.hpp"
 
 namespace gaterouter::app {
+
+// What the daemon warns about at start, for `config` under an open-files limit of `open_files_limit`: an
+// admin listener reachable from beyond this host, a connection cap that the descriptors cannot cover.
+std::vector<std::string> startup_warnings(const config::Config& config, std::uint64_t open_files_limit);
 
 class Daemon {
   public:

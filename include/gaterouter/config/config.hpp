@@ -20,10 +20,16 @@ struct ServerConfig {
     unsigned workers = 0;  // 0: one per hardware thread
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_body_bytes = 16 * 1024 * 1024;
-    Millis idle_timeout{60'000};  // keep-alive connection waiting for its next request
-    Millis read_timeout{30'000};  // a request's headers and body, once its first byte arrived
+    Millis idle_timeout{60'000};        // keep-alive connection waiting for its next request
+    Millis first_byte_timeout{10'000};  // a new connection waiting for its first byte (at most idle_timeout)
+    Millis read_timeout{30'000};        // a request's headers and body, once its first byte arrived
     Millis write_timeout{30'000};
     Millis shutdown_grace{15'000};
+    // Client connections open at once, in all and per client address (IPv6: per /64); over either, a new
+    // connection is refused. 0: no cap.
+    std::size_t max_connections = 10'000;
+    // One busy app server streaming answers holds hundreds of connections; one address, a tenth of the total.
+    std::size_t max_connections_per_address = 1024;
 };
 
 struct UpstreamConfig {
@@ -162,6 +168,9 @@ struct AdminConfig {
     std::string token_env = "GATEROUTER_ADMIN_TOKEN";
     std::string token;  // from the environment; never logged
 };
+
+// The shortest admin token accepted: 32 characters, e.g. `openssl rand -hex 32`.
+inline constexpr std::size_t kMinAdminTokenLength = 32;
 
 struct AlertsConfig {
     std::string webhook_url;  // budget alerts are POSTed here as JSON; empty: log and metrics only

@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP/1.1 server of one worker thread: its own acceptor on the shared port (SO_REUSEPORT) and the
-// sessions it accepted. Nothing in here is shared between threads.
+// sessions it accepted. Nothing in here is shared between threads but the connection gate, which all the
+// workers of one listener share.
 
 #include <atomic>
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "gaterouter/http/connection_gate.hpp"
 #include "gaterouter/http/router.hpp"
 
 namespace gaterouter::http {
@@ -17,20 +19,24 @@ struct ServerLimits {
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_body_bytes = 16 * 1024 * 1024;
     Millis idle_timeout{60'000};
+    // A new connection's wait for its first byte; the shorter of this and idle_timeout.
+    Millis first_byte_timeout{10'000};
     Millis read_timeout{30'000};
     Millis write_timeout{30'000};
 };
 
 // Makes the response for a request refused before any handler ran: body too large (413), headers too large
-// (431) or not HTTP (400). `header` is null when not even the request line could be read.
+// (431), not HTTP or framed ambiguously (400), a transfer coding not supported (501). `partial` is null when
+// not even the request line could be read.
 using RejectFn = std::function<Response(Status, std::string_view reason, const Request* partial)>;
 
 class Session;
 
 class Server {
   public:
+    // `gate` caps the connections of every worker of this listener together; it outlives the server.
     Server(net::io_context& io, const tcp::endpoint& endpoint, const Router& router, ServerLimits limits,
-           RejectFn reject);
+           RejectFn reject, ConnectionGate& gate);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -62,12 +68,15 @@ class Server {
 
   private:
     awaitable<void> accept_loop();
+    awaitable<void> report_refusals_later();
 
     net::io_context& io_;
     tcp::acceptor acceptor_;
     const Router& router_;
     ServerLimits limits_;
     RejectFn reject_;
+    ConnectionGate& gate_;
+    bool report_pending_ = false;  // report_refusals_later is waiting on this worker
     std::unordered_set<Session*> sessions_;
     bool draining_ = false;
     std::atomic<std::size_t> open_{0};

@@ -45,7 +45,9 @@ ApiError route_not_found(std::string_view method, std::string_view path);
 ApiError method_not_allowed(std::string_view method, std::string_view path);
 ApiError body_too_large(std::size_t limit);
 ApiError headers_too_large();
-ApiError malformed_http();
+// 400 malformed_request: `detail` says what is wrong with the request's HTTP ("no Host header").
+ApiError malformed_http(std::string_view detail);
+ApiError unsupported_transfer_encoding();  // 501: a transfer coding other than chunked
 ApiError upstream_unreachable(std::string_view model, std::string_view detail);   // 502
 ApiError upstream_timeout(std::string_view model, std::string_view what);         // 504
 ApiError request_timeout(std::int64_t limit_ms);                                  // 504: its own limit

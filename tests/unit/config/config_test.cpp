@@ -721,3 +721,57 @@ TEST(Config, ChecksTheAdmissionQueueAndHedgingSettings) {
     EXPECT_TRUE(has_problem(ps, 6, "api_keys[0].queue.share", ""));
     EXPECT_EQ(ps.size(), 3U) << listed(ps);
 }
+
+TEST(Config, ReadsConnectionCapsAndTheFirstByteTimeout) {
+    const ServerConfig defaults = load_config_text(kProvidersAndModels, "t.yaml").server;
+    EXPECT_EQ(defaults.max_connections, 10'000u);
+    EXPECT_EQ(defaults.max_connections_per_address, 1024u);
+    EXPECT_EQ(defaults.first_byte_timeout, Millis{10'000});
+
+    const ServerConfig set = load_config_text(
+                                 "server: {max_connections: 500, max_connections_per_address: 0, "
+                                 "first_byte_timeout_ms: 250}\n" +
+                                     kProvidersAndModels,
+                                 "t.yaml")
+                                 .server;
+    EXPECT_EQ(set.max_connections, 500u);
+    EXPECT_EQ(set.max_connections_per_address, 0u);  // no cap
+    EXPECT_EQ(set.first_byte_timeout, Millis{250});
+
+    const auto ps = problems_of(
+        "server:\n  max_connections: -1\n  max_connections_per_address: lots\n  first_byte_timeout_ms: 0\n" +
+        kProvidersAndModels);
+    EXPECT_TRUE(has_problem(ps, 2, "server.max_connections", "must be between 0 and"));
+    EXPECT_TRUE(has_problem(ps, 3, "server.max_connections_per_address", "expected an integer, got 'lots'"));
+    EXPECT_TRUE(has_problem(ps, 4, "server.first_byte_timeout_ms", "must be between 1 and"));
+    EXPECT_EQ(ps.size(), 3u) << listed(ps);
+}
+
+TEST(Config, RefusesAdminTokensShorterThan32Characters) {
+    const std::string yaml =
+        "admin:\n  listen: \"127.0.0.1:0\"\n  token_env: GR_TEST_ADMIN_TOKEN\n" + kProvidersAndModels;
+    {
+        const ScopedEnv token("GR_TEST_ADMIN_TOKEN", "x");
+        const auto ps = problems_of(yaml);
+        EXPECT_TRUE(has_problem(ps, 3, "admin.token_env", "shorter than 32 characters"));
+        EXPECT_EQ(ps.size(), 1u) << listed(ps);
+    }
+    const std::string thirty_one(31, 'a');
+    {
+        const ScopedEnv token("GR_TEST_ADMIN_TOKEN", thirty_one.c_str());
+        const auto ps = problems_of(yaml);
+        EXPECT_TRUE(has_problem(ps, 3, "admin.token_env", "GR_TEST_ADMIN_TOKEN is shorter than 32"));
+        for (const auto& p : ps) EXPECT_EQ(p.message.find(thirty_one), std::string::npos) << p.message;
+    }
+    {
+        // Without token_env the default variable is read; the problem is at the admin mapping.
+        const ScopedEnv token("GATEROUTER_ADMIN_TOKEN", "short");
+        EXPECT_TRUE(has_problem(problems_of("admin: {listen: \"127.0.0.1:0\"}\n" + kProvidersAndModels), 1,
+                                "admin", "GATEROUTER_ADMIN_TOKEN is shorter than 32"));
+    }
+    const std::string thirty_two(32, 'a');
+    const ScopedEnv token("GR_TEST_ADMIN_TOKEN", thirty_two.c_str());
+    const Config c = load_config_text(yaml, "t.yaml");
+    EXPECT_TRUE(c.admin.enabled);
+    EXPECT_EQ(c.admin.token, thirty_two);
+}

@@ -39,7 +39,7 @@ class Session {
 
   private:
     enum class ReadResult { request, closed, rejected };
-    awaitable<ReadResult> read_request(bhttp::request_parser<bhttp::string_body>& parser);
+    awaitable<ReadResult> read_request(RequestParser& parser);
     awaitable<void> dispatch(Request& req, ResponseWriter& out);
     awaitable<void> reject(Status status, std::string_view reason, const Request* partial);
     awaitable<void> linger_close();
@@ -52,9 +52,8 @@ class Session {
 
 awaitable<void> Session::run() {
     for (;;) {
-        bhttp::request_parser<bhttp::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(server_->limits().max_header_bytes));
-        parser.body_limit(server_->limits().max_body_bytes);
+        RequestParser parser;
+        limit_parser(parser, server_->limits());
         const ReadResult got = co_await read_request(parser);
         if (got == ReadResult::rejected) {
             co_await linger_close();
@@ -73,7 +72,7 @@ awaitable<void> Session::run() {
     stream_.socket().close(ignored);
 }
 
-awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp::string_body>& parser) {
+awaitable<Session::ReadResult> Session::read_request(RequestParser& parser) {
     error_code ec;
     if (buffer_.size() == 0) {
         idle_ = true;
@@ -98,21 +97,28 @@ awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp
     }
     if (!ec) co_return ReadResult::request;
     if (server_ == nullptr) co_return ReadResult::closed;
-    if (ec == bhttp::error::body_limit) {
-        co_await reject(Status::payload_too_large, "request body is larger than the limit", &parser.get());
-        co_return ReadResult::rejected;
-    }
-    if (ec == bhttp::error::header_limit) {
-        co_await reject(Status::request_header_fields_too_large, "request headers are larger than the limit",
-                        nullptr);
-        co_return ReadResult::rejected;
-    }
+    const std::optional<Refusal> refusal = refusal_for(ec);
+    if (!refusal) co_return ReadResult::closed;  // the client went away or timed out mid-request
+    const Request* partial = refusal->with_header ? &parser.get() : nullptr;
+    co_await reject(refusal->status, refusal->reason, partial);
+    co_return ReadResult::rejected;
+}
+
+void limit_parser(RequestParser& parser, const ServerLimits& limits) {
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+}
+
+std::optional<Refusal> refusal_for(const error_code& ec) {
+    if (ec == bhttp::error::body_limit)
+        return Refusal{Status::payload_too_large, "request body is larger than the limit", true};
+    if (ec == bhttp::error::header_limit)
+        return Refusal{Status::request_header_fields_too_large, "request headers are larger than the limit",
+                       false};
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        co_await reject(Status::bad_request, "malformed HTTP request", nullptr);
-        co_return ReadResult::rejected;
-    }
-    co_return ReadResult::closed;  // the client went away or timed out mid-request
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+        return Refusal{Status::bad_request, "malformed HTTP request", false};
+    return std::nullopt;
 }
 
 awaitable<void> Session::dispatch(Request& req, ResponseWriter& out) {

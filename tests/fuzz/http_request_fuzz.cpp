@@ -114,7 +114,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const http::ServerLimits& limits : {shipped, small}) {
         const Outcome whole = read_connection(bytes, bytes.size() + 1, limits);
         const std::size_t piece = size == 0 ? 1 : 1 + data[size / 2] % 16;
-        FUZZ_CHECK(read_connection(bytes, piece, limits) == whole);
+        const Outcome cut = read_connection(bytes, piece, limits);
+        FUZZ_CHECK(cut.served == whole.served);
+        // Beast 1.74 parses a header that arrived whole at once, but one that arrived in pieces only once it
+        // sees CRLF CRLF: a header with a bare LF is refused (400) whole, and cut waits for more until the
+        // client goes (tests/fuzz/corpus/http_request/bare_lf). The other way round would be a finding.
+        FUZZ_CHECK(cut.refused == whole.refused || (!cut.refused && whole.refused == http::Status::bad_request));
     }
     return 0;
 }

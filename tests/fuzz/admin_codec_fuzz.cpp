@@ -1,7 +1,7 @@
-// The admin API's codec (api/admin_codec.hpp) as its handlers use it: a body read as a key (create and update)
-// and as a budget (create, and update of an existing one), each shown back as the API would; the same bytes as
-// a request target whose query string is a spend report's parameters. A refused input throws AdminFailure
-// (a 400 naming the field); any other exception or a crash is a bug.
+// The admin API's codec (api/admin_codec.hpp) as its handlers use it: a body read as a key (create and
+// update) and as a budget (create, and update of an existing one), each shown back as the API would; the same
+// bytes as a request target whose query string is a spend report's parameters. A refused input throws
+// AdminFailure (a 400 naming the field); any other exception or a crash is a bug.
 
 #include <cstddef>
 #include <cstdint>

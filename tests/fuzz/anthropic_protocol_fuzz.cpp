@@ -1,4 +1,5 @@
-// The Anthropic protocol (providers/anthropic_protocol.hpp) on bytes from upstreams and clients: see protocol_fuzz.hpp.
+// The Anthropic protocol (providers/anthropic_protocol.hpp) on bytes from upstreams and clients: see
+// protocol_fuzz.hpp.
 
 #include "gaterouter/providers/anthropic_protocol.hpp"
 #include "protocol_fuzz.hpp"

@@ -1,5 +1,6 @@
-// A client's Chat Completions body as the chat endpoint reads it (api/chat_completions.cpp): the request view,
-// the `gaterouter` extension taken out and the rest read again, then the classifier's text and features.
+// A client's Chat Completions body as the chat endpoint reads it (api/chat_completions.cpp): the request
+// view, the `gaterouter` extension taken out and the rest read again, then the classifier's text and
+// features.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,6 +1,7 @@
 // The config loader (config/config.hpp) on YAML text: whatever the file holds, loading either gives a config
-// or throws ConfigError listing the problems, with no other exception and no crash. Runs from the repository's
-// config/ folder (scripts/fuzz.sh), so a `catalog: models.yaml` in the input loads the shipped catalog.
+// or throws ConfigError listing the problems, with no other exception and no crash. Runs from the
+// repository's config/ folder (scripts/fuzz.sh), so a `catalog: models.yaml` in the input loads the shipped
+// catalog.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,5 @@
-// The Gemini protocol (providers/gemini_protocol.hpp) on bytes from upstreams and clients: see protocol_fuzz.hpp.
+// The Gemini protocol (providers/gemini_protocol.hpp) on bytes from upstreams and clients: see
+// protocol_fuzz.hpp.
 
 #include "gaterouter/providers/gemini_protocol.hpp"
 #include "protocol_fuzz.hpp"

@@ -36,7 +36,8 @@ struct PiecewiseStream {
             return 0;
         }
         ec = {};
-        const std::size_t n = net::buffer_copy(buffers, net::buffer(rest.data(), std::min(piece, rest.size())));
+        const std::size_t n =
+            net::buffer_copy(buffers, net::buffer(rest.data(), std::min(piece, rest.size())));
         rest.remove_prefix(n);
         return n;
     }
@@ -116,10 +117,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::size_t piece = size == 0 ? 1 : 1 + data[size / 2] % 16;
         const Outcome cut = read_connection(bytes, piece, limits);
         FUZZ_CHECK(cut.served == whole.served);
-        // Beast 1.74 parses a header that arrived whole at once, but one that arrived in pieces only once it
-        // sees CRLF CRLF: a header with a bare LF is refused (400) whole, and cut waits for more until the
-        // client goes (tests/fuzz/corpus/http_request/bare_lf). The other way round would be a finding.
-        FUZZ_CHECK(cut.refused == whole.refused || (!cut.refused && whole.refused == http::Status::bad_request));
+        // Where the bytes end in a broken request, Beast 1.74 may still be waiting for more in one reading
+        // when it has refused in the other: it parses a header that arrived whole at once, but one in pieces
+        // only once it sees CRLF CRLF (a bare LF header is refused whole and waits cut: corpus bare_lf), and
+        // checks a chunked body's limit as the chunks come (corpus chunk_ext_body_limit). The client then
+        // gets no answer before the connection closes; two different answers would be a finding.
+        FUZZ_CHECK(cut.refused == whole.refused || !cut.refused || !whole.refused);
     }
     return 0;
 }

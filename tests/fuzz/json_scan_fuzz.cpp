@@ -1,6 +1,7 @@
-// The request JSON scanner (openai/json_scan.hpp) against nlohmann's parser, which the gateway also uses on the
-// same bytes (openai::parse_json): the two must agree on what a document is, member by member, or a request
-// would mean one thing to the gateway's checks and another to the translation that builds the upstream body.
+// The request JSON scanner (openai/json_scan.hpp) against nlohmann's parser, which the gateway also uses on
+// the same bytes (openai::parse_json): the two must agree on what a document is, member by member, or a
+// request would mean one thing to the gateway's checks and another to the translation that builds the
+// upstream body.
 
 #include <cstddef>
 #include <cstdint>
@@ -83,7 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     compare(*root, tree);
 
     if (root->type == JsonType::object && !repeated_key(*root)) {
-        // What the chat endpoint does to take the `gaterouter` extension out: the rest stays a valid document.
+        // What the chat endpoint does to take the `gaterouter` extension out: the rest stays a valid
+        // document.
         std::string first;
         for_each_member(*root, [&](std::string_view key, const JsonValue&) {
             first = decoded_key(key);

@@ -1,4 +1,5 @@
-// The OpenAi protocol (providers/openai_protocol.hpp) on bytes from upstreams and clients: see protocol_fuzz.hpp.
+// The OpenAi protocol (providers/openai_protocol.hpp) on bytes from upstreams and clients: see
+// protocol_fuzz.hpp.
 
 #include "gaterouter/providers/openai_protocol.hpp"
 #include "protocol_fuzz.hpp"

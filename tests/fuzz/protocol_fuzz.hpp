@@ -39,11 +39,14 @@ inline void translate_stream(const ProtocolUnderTest& p, std::string_view sse, b
     const auto translator = p.chat.stream_translator(p.model, providers::StreamOptions{include_usage});
     http::SseParser parser;
     std::string out;
-    const http::SseParser::EventFn on_event = [&](const http::SseEvent& e) { return translator->on_event(e, out); };
+    const http::SseParser::EventFn on_event = [&](const http::SseEvent& e) {
+        return translator->on_event(e, out);
+    };
     if (parser.feed(sse, on_event) && parser.finish(on_event)) translator->on_end(out);
     if (const auto& usage = translator->usage()) {
         FUZZ_CHECK(usage->prompt_tokens >= 0 && usage->prompt_tokens <= 3 * openai::kMaxReportedTokens);
-        FUZZ_CHECK(usage->completion_tokens >= 0 && usage->completion_tokens <= 2 * openai::kMaxReportedTokens);
+        FUZZ_CHECK(usage->completion_tokens >= 0 &&
+                   usage->completion_tokens <= 2 * openai::kMaxReportedTokens);
     }
     if (p.relays_events) return;
     http::SseParser client;

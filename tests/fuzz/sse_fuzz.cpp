@@ -1,6 +1,6 @@
 // The SSE parser (http/sse.hpp) as the stream relay drives it: an upstream's body arrives in reads of any
-// size, and the events must come out the same however the bytes were cut. Pieces are cut at lengths taken from
-// the input itself, so the fuzzer steers where the cuts fall (between '\r' and '\n' among them).
+// size, and the events must come out the same however the bytes were cut. Pieces are cut at lengths taken
+// from the input itself, so the fuzzer steers where the cuts fall (between '\r' and '\n' among them).
 
 #include <algorithm>
 #include <cstddef>
@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(whole.ok && cut.ok);
     FUZZ_CHECK(whole.events == cut.events);
     for (const auto& [event, payload] : whole.events) {
-        FUZZ_CHECK(event.find_first_of("\r\n") == std::string::npos && payload.find('\r') == std::string::npos);
+        FUZZ_CHECK(event.find_first_of("\r\n") == std::string::npos &&
+                   payload.find('\r') == std::string::npos);
     }
 
     // A small limit: the parser must refuse, not grow, and never hand out an event past it.

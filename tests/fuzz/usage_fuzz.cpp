@@ -1,5 +1,5 @@
-// Usage as upstreams report it (openai/completion.hpp): read_usage on an OpenAI-shaped completion or chunk, and
-// token_count on every member of the usage object. Counts feed costs and budgets, so whatever an upstream
+// Usage as upstreams report it (openai/completion.hpp): read_usage on an OpenAI-shaped completion or chunk,
+// and token_count on every member of the usage object. Counts feed costs and budgets, so whatever an upstream
 // writes, each must stay within [0, kMaxReportedTokens] and their sums must not overflow.
 
 #include <cstddef>

@@ -93,8 +93,9 @@ TEST(JsonScan, RefusesNumbersPastADoublesRange) {
         EXPECT_FALSE(valid("[" + number + "]")) << number;
         EXPECT_TRUE(parse_json("[" + number + "]").is_discarded()) << number;
     }
-    for (const std::string number : {"1e308", "-1.7e308", "1e-400", "0.1e-999999999999", "0e999999",
-                                     std::string(308, '9'), "123.456e-7"}) {
+    for (const std::string& number :
+         std::vector<std::string>{"1e308", "-1.7e308", "1e-400", "0.1e-999999999999", "0e999999",
+                                  std::string(308, '9'), "123.456e-7"}) {
         EXPECT_TRUE(valid("[" + number + "]")) << number;
         EXPECT_FALSE(parse_json("[" + number + "]").is_discarded()) << number;
     }

@@ -145,7 +145,11 @@ std::map<std::string, std::string> parse_query(std::string_view target) {
 }
 
 std::optional<std::int64_t> parse_time(std::string_view text) {
-    if (auto ms = parse_int(text)) return ms;
+    // Milliseconds within the years a config time can name (-999 to 9999): times are shown back as dates,
+    // and a date's arithmetic overflows long before the ends of an int64.
+    constexpr std::int64_t kFirst = -93'692'592'000'000;  // -0999-01-01T00:00:00Z
+    constexpr std::int64_t kLast = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
+    if (auto ms = parse_int(text)) return *ms >= kFirst && *ms <= kLast ? ms : std::nullopt;
     return config::parse_utc_time(text);
 }
 

@@ -1,5 +1,6 @@
 #include "gaterouter/http/request_head.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace gaterouter::http {
@@ -49,6 +50,21 @@ Codings transfer_codings(const bhttp::request_header<>& head) {
 }
 
 }  // namespace
+
+std::size_t HeadFinder::find(std::string_view buffered, error_code& ec) {
+    const std::size_t end = buffered.find("\r\n\r\n", searched_);
+    if (end != std::string_view::npos && end + 4 <= limit_) return end + 4;
+    if (end != std::string_view::npos || buffered.size() >= limit_) {
+        ec = bhttp::error::header_limit;
+        return 0;
+    }
+    searched_ = buffered.size() < 3 ? 0 : buffered.size() - 3;
+    return 0;
+}
+
+std::size_t HeadFinder::room(std::string_view buffered) const {
+    return std::min<std::size_t>(limit_ - buffered.size(), 4096);
+}
 
 std::optional<HeadFault> check_request_head(std::string_view raw, const bhttp::request_header<>& head) {
     if (has_obs_fold(raw)) return HeadFault{Status::bad_request, "a header line is folded (obs-fold)"};

@@ -46,7 +46,7 @@ class Session {
 
   private:
     enum class ReadResult { request, closed, rejected };
-    awaitable<ReadResult> read_request(bhttp::request_parser<bhttp::string_body>& parser);
+    awaitable<ReadResult> read_request(RequestParser& parser);
     awaitable<std::size_t> read_head(error_code& ec);
     std::string_view buffered() const {
         const auto data = buffer_.data();
@@ -66,9 +66,8 @@ class Session {
 
 awaitable<void> Session::run() {
     for (;;) {
-        bhttp::request_parser<bhttp::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(server_->limits().max_header_bytes));
-        parser.body_limit(server_->limits().max_body_bytes);
+        RequestParser parser;
+        limit_parser(parser, server_->limits());
         const ReadResult got = co_await read_request(parser);
         if (got == ReadResult::rejected) {
             co_await linger_close();
@@ -87,7 +86,7 @@ awaitable<void> Session::run() {
     stream_.socket().close(ignored);
 }
 
-awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp::string_body>& parser) {
+awaitable<Session::ReadResult> Session::read_request(RequestParser& parser) {
     error_code ec;
     if (buffer_.size() == 0) {
         idle_ = true;
@@ -129,41 +128,38 @@ awaitable<Session::ReadResult> Session::read_request(bhttp::request_parser<bhttp
     }
     if (!ec) co_return ReadResult::request;
     if (server_ == nullptr) co_return ReadResult::closed;
-    if (ec == bhttp::error::body_limit) {
-        co_await reject(Status::payload_too_large, "request body is larger than the limit", &parser.get());
-        co_return ReadResult::rejected;
-    }
-    if (ec == bhttp::error::header_limit) {
-        co_await reject(Status::request_header_fields_too_large, "request headers are larger than the limit",
-                        nullptr);
-        co_return ReadResult::rejected;
-    }
-    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        const std::string reason = ec.message();  // Beast's words: "bad method", "bad Content-Length", ...
-        co_await reject(Status::bad_request, reason, nullptr);
-        co_return ReadResult::rejected;
-    }
-    co_return ReadResult::closed;  // the client went away or timed out mid-request
+    const std::optional<Refusal> refusal = refusal_for(ec);
+    if (!refusal) co_return ReadResult::closed;  // the client went away or timed out mid-request
+    const Request* partial = refusal->with_header ? &parser.get() : nullptr;
+    co_await reject(refusal->status, refusal->reason, partial);
+    co_return ReadResult::rejected;
 }
 
-// Reads until the buffer holds a whole request head and returns its size, the final "\r\n\r\n" included. The
-// head is read whole before Beast parses it because Beast keeps no trace of what check_request_head must see
-// as it came (obs-fold).
+void limit_parser(RequestParser& parser, const ServerLimits& limits) {
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+}
+
+std::optional<Refusal> refusal_for(const error_code& ec) {
+    if (ec == bhttp::error::body_limit)
+        return Refusal{Status::payload_too_large, "request body is larger than the limit", true};
+    if (ec == bhttp::error::header_limit)
+        return Refusal{Status::request_header_fields_too_large, "request headers are larger than the limit",
+                       false};
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+        return Refusal{Status::bad_request, ec.message(), false};  // Beast's words: "bad method", ...
+    return std::nullopt;
+}
+
+// Reads until the buffer holds a whole request head (HeadFinder) and returns its size.
 awaitable<std::size_t> Session::read_head(error_code& ec) {
-    const std::size_t limit = server_->limits().max_header_bytes;
-    std::size_t searched = 0;  // where "\r\n\r\n" may start in what has not been searched yet
+    HeadFinder finder(server_->limits().max_header_bytes);
     for (;;) {
-        const std::string_view data = buffered();
-        const std::size_t end = data.find("\r\n\r\n", searched);
-        if (end != std::string_view::npos && end + 4 <= limit) co_return end + 4;
-        if (end != std::string_view::npos || data.size() >= limit) {
-            ec = bhttp::error::header_limit;
-            co_return 0;
-        }
-        searched = data.size() < 3 ? 0 : data.size() - 3;
-        const std::size_t room = std::min<std::size_t>(limit - data.size(), 4096);
-        const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(room), with_ec(ec));
+        const std::size_t size = finder.find(buffered(), ec);
+        if (size != 0 || ec) co_return size;
+        const std::size_t n =
+            co_await stream_.async_read_some(buffer_.prepare(finder.room(buffered())), with_ec(ec));
         buffer_.commit(n);
         if (ec || server_ == nullptr) co_return 0;
     }

@@ -1,6 +1,7 @@
 #include "gaterouter/openai/json_scan.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "gaterouter/obs/json_text.hpp"
 
@@ -152,23 +153,62 @@ class Scanner {
     }
 
     bool number() {
+        const std::size_t start = pos_;
         if (pos_ < doc_.size() && doc_[pos_] == '-') ++pos_;
         if (pos_ >= doc_.size() || !is_digit(doc_[pos_])) return fail_b("invalid value");
+        const std::size_t integer_start = pos_;
         if (doc_[pos_] == '0') {
             ++pos_;
         } else {
             digits();
         }
+        const std::size_t integer_digits = pos_ - integer_start;
         if (pos_ < doc_.size() && doc_[pos_] == '.') {
             ++pos_;
             if (!digits()) return fail_b("invalid number");
         }
+        bool exponent = false;
         if (pos_ < doc_.size() && (doc_[pos_] == 'e' || doc_[pos_] == 'E')) {
+            exponent = true;
             ++pos_;
             if (pos_ < doc_.size() && (doc_[pos_] == '+' || doc_[pos_] == '-')) ++pos_;
             if (!digits()) return fail_b("invalid number");
         }
+        // Only an exponent or as many integer digits as DBL_MAX has (309) can take a number past a double's
+        // range: the check stays off the path of the numbers requests carry.
+        if ((exponent || integer_digits >= 309) && beyond_double(doc_.substr(start, pos_ - start)))
+            return fail_b("number out of range");
         return true;
+    }
+
+    // True for a number too large in magnitude for a double. openai::parse_json (nlohmann) refuses those, and
+    // the scanner must refuse them too: a body it accepts is parsed into a tree by the protocols that
+    // translate it, and `"temperature": 1e400` would otherwise leave them no request to translate. A number
+    // too small for a double reads as 0 in both.
+    static bool beyond_double(std::string_view number) {
+        double ignored = 0;
+        const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), ignored);
+        if (ec != std::errc::result_out_of_range) return false;
+        // Out of range one way or the other: too large when the number is at least 1 in magnitude, which its
+        // first significant digit's power of ten tells.
+        if (number.front() == '-') number.remove_prefix(1);
+        const std::size_t point = number.find_first_of(".eE");
+        const std::string_view integer = number.substr(0, point);
+        std::int64_t power = 0;
+        if (integer != "0") {
+            power = static_cast<std::int64_t>(integer.size()) - 1;
+        } else if (point < number.size() && number[point] == '.') {
+            const std::size_t first = number.find_first_not_of('0', point + 1);
+            power = -static_cast<std::int64_t>(first - point);  // first is a digit: the number is not zero
+        }
+        std::string_view e = number.substr(std::min(number.find_first_of("eE"), number.size()));
+        if (e.empty()) return power >= 0;
+        e.remove_prefix(1);
+        const bool negative = e.front() == '-';
+        if (e.front() == '+' || e.front() == '-') e.remove_prefix(1);
+        std::int64_t exponent = 0;  // saturated: past a million it is out of range whatever the digits
+        for (const char c : e) exponent = std::min<std::int64_t>(exponent * 10 + (c - '0'), 1'000'000);
+        return power + (negative ? -exponent : exponent) >= 0;
     }
 
     bool hex4(std::uint32_t& cp) {

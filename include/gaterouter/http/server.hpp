@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 
 #include "gaterouter/http/connection_gate.hpp"
@@ -24,6 +25,22 @@ struct ServerLimits {
     Millis read_timeout{30'000};
     Millis write_timeout{30'000};
 };
+
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+
+// Bounds a parser for the next request on a connection by the server's limits. The fuzz target
+// (tests/fuzz/http_request_fuzz.cpp) reads requests through the same, so what it finds is what the server
+// meets.
+void limit_parser(RequestParser& parser, const ServerLimits& limits);
+
+// How the server answers a request that failed to read with `ec` before any handler ran.
+struct Refusal {
+    Status status;
+    std::string reason;  // for the log
+    bool with_header;    // the header was read: the response may use it
+};
+// Nothing when the read failed because the client went away or stalled: the connection just closes.
+std::optional<Refusal> refusal_for(const error_code& ec);
 
 // Makes the response for a request refused before any handler ran: body too large (413), headers too large
 // (431), not HTTP or framed ambiguously (400), a transfer coding not supported (501). `partial` is null when

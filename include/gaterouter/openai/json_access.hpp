@@ -3,8 +3,11 @@
 // all give the fallback. (nlohmann's own value() throws on a null object, and `"tools": null` is valid
 // input.)
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +27,16 @@ T get_or(const nlohmann::json& j, std::string_view key, T fallback) {
     const nlohmann::json& v = field(j, key);
     if constexpr (std::is_same_v<T, bool>) {
         return v.is_boolean() ? v.get<bool>() : fallback;
+    } else if constexpr (std::is_integral_v<T>) {
+        // A number T cannot hold, a fraction or one past T's range, gives the fallback: converting it would
+        // be undefined (a double past INT_MAX) or would wrap onto another value.
+        if (v.is_number_unsigned()) {
+            const auto n = v.get<std::uint64_t>();
+            return std::in_range<T>(n) ? static_cast<T>(n) : fallback;
+        }
+        if (!v.is_number_integer()) return fallback;
+        const auto n = v.get<std::int64_t>();
+        return std::in_range<T>(n) ? static_cast<T>(n) : fallback;
     } else if constexpr (std::is_arithmetic_v<T>) {
         return v.is_number() ? v.get<T>() : fallback;
     } else {

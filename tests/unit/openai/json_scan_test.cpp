@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "gaterouter/openai/json_access.hpp"
+
 using namespace gaterouter::openai;
 
 namespace {
@@ -68,7 +70,7 @@ TEST(JsonScan, SeesEveryByteOfLongStrings) {
         EXPECT_FALSE(valid(with("\x1F"))) << at;
         EXPECT_FALSE(valid(with("\xFF"))) << at;
         EXPECT_FALSE(valid(with("\\q"))) << at;
-        EXPECT_FALSE(valid(with("\"x"))) << at;  // a quote ends the string early
+        EXPECT_FALSE(valid(with("\"x"))) << at;               // a quote ends the string early
         EXPECT_FALSE(valid("\"" + run.substr(0, at))) << at;  // unterminated
         JsonSyntaxError e;
         EXPECT_FALSE(scan_json(with("\t"), e)) << at;
@@ -81,6 +83,22 @@ TEST(JsonScan, ReportsWhereItFailed) {
     EXPECT_FALSE(scan_json(R"({"a":1,"b":x})", e));
     EXPECT_EQ(e.offset, 11u);
     EXPECT_FALSE(e.message.empty());
+}
+
+// Found by the json_scan fuzz target: nlohmann (openai::parse_json) refuses a number past a double's range,
+// so a request the scanner let through had no tree for the Anthropic and Gemini translations.
+TEST(JsonScan, RefusesNumbersPastADoublesRange) {
+    for (const std::string& number : std::vector<std::string>{"1e400", "-1e400", "0.5e309", "1E+309",
+                                                              "0.001e312", std::string(309, '9')}) {
+        EXPECT_FALSE(valid("[" + number + "]")) << number;
+        EXPECT_TRUE(parse_json("[" + number + "]").is_discarded()) << number;
+    }
+    for (const std::string& number :
+         std::vector<std::string>{"1e308", "-1.7e308", "1e-400", "0.1e-999999999999", "0e999999",
+                                  std::string(308, '9'), "123.456e-7"}) {
+        EXPECT_TRUE(valid("[" + number + "]")) << number;
+        EXPECT_FALSE(parse_json("[" + number + "]").is_discarded()) << number;
+    }
 }
 
 TEST(JsonScan, LimitsNesting) {

@@ -1,6 +1,11 @@
 #include "gaterouter/api/key_publisher.hpp"
 
+#include <pthread.h>
+
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <condition_variable>
 #include <unordered_map>
 #include <vector>
 
@@ -68,7 +73,51 @@ KeyPublisher::KeyPublisher(const config::Config& config, const Ledger* ledger, a
 
 void KeyPublisher::publish() {
     std::lock_guard lock(mutex_);
+    rebuild();
+}
+
+void KeyPublisher::rebuild() {
+    // Read before the keys: a change made in between moves the generation past this reading, so the next
+    // refresh reads the keys again rather than missing it. Kept only once the keys are in force.
+    const std::int64_t generation = ledger_ != nullptr ? ledger_->key_store->key_generation() : 0;
     registry_.replace(load_keys(config_, ledger_, registry_.current().get(), clock_));
+    generation_ = generation;
+}
+
+bool KeyPublisher::refresh() {
+    std::lock_guard lock(mutex_);
+    if (ledger_->key_store->key_generation() == generation_) return false;
+    rebuild();
+    return true;
+}
+
+void KeyPublisher::watch(std::chrono::milliseconds poll) {
+    if (ledger_ == nullptr) return;
+    watcher_ = std::jthread([this, poll](std::stop_token stop) {
+        ::pthread_setname_np(::pthread_self(), "gr-keys");
+        std::mutex mutex;
+        std::condition_variable_any sleep;
+        bool failing = false;  // a failure is logged once, not at every poll
+        for (;;) {
+            {
+                std::unique_lock lock(mutex);
+                sleep.wait_for(lock, stop, poll, [] { return false; });
+            }
+            if (stop.stop_requested()) return;
+            try {
+                if (refresh())
+                    spdlog::info("keys: the ledger's keys changed; {} key(s) in force",
+                                 registry_.current()->keys().size());
+                if (failing) spdlog::info("keys: the ledger's keys can be read again");
+                failing = false;
+            } catch (const std::exception& e) {
+                if (!failing)
+                    spdlog::error("keys: cannot look for key changes in the ledger (trying every {} ms): {}",
+                                  poll.count(), e.what());
+                failing = true;
+            }
+        }
+    });
 }
 
 }  // namespace gaterouter::api

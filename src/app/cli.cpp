@@ -37,8 +37,8 @@ Every command also takes --config FILE (default: $GATEROUTER_CONFIG, else config
 ledger.path is the database) or --ledger FILE (the ledger's SQLite file itself, without reading a config).
 DATE is 2026-01-31, 2026-01-31T18:00:00Z or Unix milliseconds. --<section>-<name> N sets what api_keys[]
 takes in the config as <section>: { <name>: N }, with the same ranges.
-A running gateway puts keys created here in force on its next restart, or at once when the admin API is
-asked for its key list (GET /admin/v1/keys).
+A running gateway on the same ledger puts keys created or revoked here in force within ledger.key_poll_ms
+(default 1000).
 )";
 
 struct Args {

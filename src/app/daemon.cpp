@@ -181,6 +181,8 @@ int Daemon::run() {
         spdlog::info("admin API listening on http://{}:{}", admin.address().to_string(), admin.port());
     }
 
+    state_->services.key_publisher->watch(config_.ledger.key_poll);
+
     signals_io.run();
 
     start_shutdown();

@@ -495,12 +495,13 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
 // ---- ledger, budgets, admin, alerts ----
 
 void read_ledger(Reader& r, const Located& at, const std::filesystem::path& base_dir, LedgerConfig& out) {
-    if (!r.map(at, {"path", "durability"})) return;
+    if (!r.map(at, {"path", "durability", "key_poll_ms"})) return;
     if (std::string path; r.read(at["path"], path, Presence::required)) {
         std::filesystem::path p = path;
         out.path = (p.is_relative() ? base_dir / p : p).string();
     }
     r.read_one_of(at["durability"], out.durability, kLedgerDurabilities, "durability");
+    r.read(at["key_poll_ms"], out.key_poll);
 }
 
 void read_budget_scope(Reader& r, const Located& at, BudgetConfig& out) {

@@ -33,7 +33,8 @@ struct Services {
     std::shared_ptr<const providers::ProviderSet> providers;
     std::shared_ptr<auth::KeyRegistry> keys;  // each key with its limiter, time limits and queue settings
     std::shared_ptr<Ledger> ledger;           // null: no ledger configured (no budgets, no spend rows)
-    // Rebuilds `keys` after the admin API changed one. After the ledger, so that it goes first.
+    // Rebuilds `keys` after the admin API changed one, and when another process changed the ledger's. After
+    // the ledger, so that it goes first.
     std::shared_ptr<KeyPublisher> key_publisher;
     const budget::WallClock* wall_clock = nullptr;  // key expiry, budget windows, ledger times
     budget::ManualWallClock* fake_clock =

@@ -167,6 +167,8 @@ struct ApiKeyConfig {
 struct LedgerConfig {
     std::string path;                   // resolved; empty: no ledger (and no budgets)
     std::string durability = "normal";  // normal: what is on record survives a crash; full: a power cut too
+    // How often a running gateway looks for key changes another process (the CLI) made in the ledger.
+    Millis key_poll{1'000};
 };
 
 // A spending limit. `scope` in the YAML is `global` or a mapping with one of team, key, model, task, or key

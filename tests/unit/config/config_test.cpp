@@ -722,14 +722,15 @@ TEST(Config, ChecksTheAdmissionQueueAndHedgingSettings) {
     EXPECT_EQ(ps.size(), 3U) << listed(ps);
 }
 
-TEST(Config, ReadsKeySettings) {
-    const Config c = load_config_text(std::string("api_keys:\n"
-                                                  "  - {name: k, sha256: ") +
-                                          kSha +
-                                          ", limits: {rpm: 60, max_in_flight: 2}, timeouts: {total_ms: "
-                                          "9000}, queue: {max_depth: 0}}\n" +
-                                          kProvidersAndModels,
-                                      "t.yaml");
+TEST(Config, ReadsKeySettingsAndHowOftenTheLedgerIsWatched) {
+    const Config c = load_config_text(
+        std::string("api_keys:\n"
+                    "  - {name: k, sha256: ") +
+            kSha +
+            ", limits: {rpm: 60, max_in_flight: 2}, timeouts: {total_ms: 9000}, queue: {max_depth: 0}}\n"
+            "ledger: {path: l.db, key_poll_ms: 250}\n" +
+            kProvidersAndModels,
+        "t.yaml");
     ASSERT_EQ(c.api_keys.size(), 1U);
     const KeySettings& s = c.api_keys[0].settings;
     EXPECT_EQ(s.limits.rpm, 60U);
@@ -738,19 +739,23 @@ TEST(Config, ReadsKeySettings) {
     EXPECT_EQ(s.timeouts.total, Millis(9000));
     EXPECT_FALSE(s.timeouts.first_token);
     EXPECT_EQ(s.queue.max_depth, 0U);
+    EXPECT_EQ(c.ledger.key_poll, Millis(250));
+    EXPECT_EQ(load_config_text(kProvidersAndModels, "t.yaml").ledger.key_poll, Millis(1000));  // the default
 }
 
 TEST(Config, ChecksKeySettingsByTheirTable) {
-    const auto ps =
-        problems_of(std::string("api_keys:\n"
-                                "  - {name: k, sha256: ") +
-                    kSha + ", limits: {rpm: 0, rmp: 5}, timeouts: {total_ms: 86400001}, queue: 3}\n" +
-                    kProvidersAndModels);
+    const auto ps = problems_of(std::string("api_keys:\n"
+                                            "  - {name: k, sha256: ") +
+                                kSha +
+                                ", limits: {rpm: 0, rmp: 5}, timeouts: {total_ms: 86400001}, queue: 3}\n"
+                                "ledger: {path: l.db, key_poll_ms: 0}\n" +
+                                kProvidersAndModels);
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].limits.rpm", "between 1 and 1000000000"));
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].limits.rmp", "did you mean 'rpm'"));
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].timeouts.total_ms", "between 1 and 86400000"));
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].queue", "mapping"));
-    EXPECT_EQ(ps.size(), 4U) << listed(ps);
+    EXPECT_TRUE(has_problem(ps, 3, "ledger.key_poll_ms", ""));
+    EXPECT_EQ(ps.size(), 5U) << listed(ps);
 }
 
 TEST(Config, KeySettingFieldsCoverEverySectionAndReadBackWhatTheySet) {

@@ -20,7 +20,7 @@ std::chrono::milliseconds ceil_ms(route::Clock::duration d) {
 }  // namespace
 
 KeyLimiter::KeyLimiter(const config::LimitsConfig& limits, const route::Clock& clock)
-    : max_in_flight_(limits.max_in_flight.value_or(0)) {
+    : limits_(limits), max_in_flight_(limits.max_in_flight.value_or(0)) {
     if (limits.rpm) requests_.emplace(*limits.rpm, *limits.rpm / 60.0, clock);
     if (limits.tpm) tokens_.emplace(*limits.tpm, *limits.tpm / 60.0, clock);
 }
@@ -75,21 +75,17 @@ std::string KeyLimiter::reset_text(const route::TokenBucket& bucket) {
     return duration_text(ceil_ms(bucket.time_until(bucket.capacity())));
 }
 
-KeyLimits::KeyLimits(const config::Config& config, const route::Clock& clock) : admission_(config.admission) {
-    for (const auto& k : config.api_keys) {
-        if (k.limits.any()) by_name_.emplace(k.name, std::make_unique<KeyLimiter>(k.limits, clock));
-        queues_.emplace(k.name, k.queue);
-    }
+std::shared_ptr<KeyLimiter> limiter_for(const config::LimitsConfig& limits,
+                                        std::shared_ptr<KeyLimiter> previous, const route::Clock& clock) {
+    if (!limits.any()) return nullptr;
+    if (previous && previous->limits() == limits) return previous;
+    return std::make_shared<KeyLimiter>(limits, clock);
 }
 
-KeyQueuePolicy KeyLimits::queue_policy(std::string_view key_name) const {
-    KeyQueuePolicy policy{std::string(key_name), 1, admission_.key_max_depth, admission_.max_wait};
-    const auto it = queues_.find(policy.flow);
-    if (it == queues_.end()) return policy;
-    policy.share = it->second.share.value_or(policy.share);
-    policy.max_depth = it->second.max_depth.value_or(policy.max_depth);
-    policy.max_wait = it->second.max_wait.value_or(policy.max_wait);
-    return policy;
+KeyQueuePolicy queue_policy(std::string_view key_name, const config::KeyQueueConfig& key,
+                            const config::AdmissionConfig& admission) {
+    return {std::string(key_name), key.share.value_or(1), key.max_depth.value_or(admission.key_max_depth),
+            key.max_wait.value_or(admission.max_wait)};
 }
 
 const char* limit_name(Limit limit) {
@@ -102,11 +98,6 @@ const char* limit_name(Limit limit) {
             return "in_flight";
     }
     return "unknown";
-}
-
-KeyLimiter* KeyLimits::find(std::string_view key_name) const {
-    const auto it = by_name_.find(std::string(key_name));
-    return it == by_name_.end() ? nullptr : it->second.get();
 }
 
 }  // namespace gaterouter::admit

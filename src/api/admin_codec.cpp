@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <span>
 #include <stdexcept>
 
 #include "gaterouter/budget/pricing.hpp"
@@ -62,6 +63,45 @@ void read_scope(const nlohmann::json& v, store::BudgetRecord& r) {
     if (r.scope_kind == "task" && std::none_of(std::begin(config::kTaskTypes), std::end(config::kTaskTypes),
                                                [&r](const char* t) { return r.scope_value == t; }))
         bad_field("scope", "scope.task '" + r.scope_value + "' is not a task type.");
+}
+
+// Where the store keeps each of the config's key settings.
+struct StoredSetting {
+    std::string_view section;
+    std::string_view name;
+    std::optional<std::int64_t> store::KeySettingsRecord::*member;
+};
+constexpr StoredSetting kStoredSettings[] = {
+    {"limits", "rpm", &store::KeySettingsRecord::limits_rpm},
+    {"limits", "tpm", &store::KeySettingsRecord::limits_tpm},
+    {"limits", "max_in_flight", &store::KeySettingsRecord::limits_max_in_flight},
+    {"timeouts", "total_ms", &store::KeySettingsRecord::timeouts_total_ms},
+    {"timeouts", "first_token_ms", &store::KeySettingsRecord::timeouts_first_token_ms},
+    {"queue", "share", &store::KeySettingsRecord::queue_share},
+    {"queue", "max_depth", &store::KeySettingsRecord::queue_max_depth},
+    {"queue", "max_wait_ms", &store::KeySettingsRecord::queue_max_wait_ms},
+};
+
+const config::KeySettingField& setting_field(std::string_view section, std::string_view name) {
+    for (const auto& f : config::key_setting_fields(section)) {
+        if (f.name == name) return f;
+    }
+    throw std::logic_error("no key setting " + std::string(section) + "." + std::string(name));
+}
+
+std::string field_names(std::span<const config::KeySettingField> fields) {
+    std::string out;
+    for (const auto& f : fields) out.append(out.empty() ? "" : ", ").append(f.name);
+    return out;
+}
+
+// A JSON whole number; one beyond long long comes back as the largest, which no setting accepts.
+std::optional<long long> whole_number(const nlohmann::json& v) {
+    if (v.is_number_unsigned())
+        return static_cast<long long>(
+            std::min<std::uint64_t>(v.get<std::uint64_t>(), std::numeric_limits<long long>::max()));
+    if (v.is_number_integer()) return v.get<long long>();
+    return std::nullopt;
 }
 
 nlohmann::json time_or_null(std::int64_t unix_ms, bool present, int utc_offset_minutes) {
@@ -168,7 +208,7 @@ nlohmann::json key_json(const KeyListing& key, std::int64_t now_unix_ms) {
     } else if (r.expires_unix_ms && *r.expires_unix_ms <= now_unix_ms) {
         status = "expired";
     }
-    return {
+    nlohmann::json out = {
         {"name", r.name},
         {"team", r.team.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.team)},
         {"created",
@@ -180,6 +220,93 @@ nlohmann::json key_json(const KeyListing& key, std::int64_t now_unix_ms) {
         {"policy", r.policy.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.policy)},
         {"source", key.source},
     };
+    out.update(key_settings_json(r.settings));
+    return out;
+}
+
+void apply_key_settings(const nlohmann::json& body, store::KeySettingsRecord& record) {
+    config::KeySettings settings = settings_of(record);
+    for (const std::string_view section : config::kKeySettingSections) {
+        const std::string key(section);
+        if (!body.contains(key)) continue;
+        const nlohmann::json& patch = body[key];
+        const std::span<const config::KeySettingField> fields = config::key_setting_fields(section);
+        if (patch.is_null()) {
+            for (const auto& f : fields) f.set(settings, std::nullopt);
+            continue;
+        }
+        if (!patch.is_object())
+            bad_field(key, key + " must be an object (" + field_names(fields) + ") or null.");
+        for (const auto& [name, value] : patch.items()) {
+            const std::string param = key + "." + name;
+            const auto f =
+                std::find_if(fields.begin(), fields.end(),
+                             [&name](const config::KeySettingField& field) { return field.name == name; });
+            if (f == fields.end())
+                bad_field(param, "Unknown " + key + " field '" + name + "' (" + field_names(fields) + ").");
+            if (value.is_null()) {
+                f->set(settings, std::nullopt);
+                continue;
+            }
+            const std::optional<long long> n = whole_number(value);
+            if (!n || !f->accepts(*n))
+                bad_field(param, param + " must be a whole number from " + std::to_string(f->min) + " to " +
+                                     std::to_string(f->max) + ".");
+            f->set(settings, *n);
+        }
+    }
+    record = record_of(settings);
+}
+
+nlohmann::json key_settings_json(const store::KeySettingsRecord& record) {
+    const config::KeySettings settings = settings_of(record);
+    nlohmann::json out = nlohmann::json::object();
+    for (const std::string_view section : config::kKeySettingSections) {
+        nlohmann::json values = nlohmann::json::object();
+        for (const auto& f : config::key_setting_fields(section)) {
+            if (const std::optional<long long> v = f.get(settings)) values[std::string(f.name)] = *v;
+        }
+        out[std::string(section)] = std::move(values);
+    }
+    return out;
+}
+
+config::KeySettings settings_of(const store::KeySettingsRecord& record) {
+    config::KeySettings settings;
+    for (const auto& [section, name, member] : kStoredSettings) {
+        const config::KeySettingField& f = setting_field(section, name);
+        if (const auto& v = record.*member; v && f.accepts(*v)) f.set(settings, *v);
+    }
+    return settings;
+}
+
+store::KeySettingsRecord record_of(const config::KeySettings& settings) {
+    store::KeySettingsRecord record;
+    for (const auto& [section, name, member] : kStoredSettings)
+        record.*member = setting_field(section, name).get(settings);
+    return record;
+}
+
+store::ApiKeyRecord record_of(const config::ApiKeyConfig& key, std::int64_t created_unix_ms) {
+    store::ApiKeyRecord r;
+    r.name = key.name;
+    r.sha256_hex = key.sha256;
+    r.team = key.team;
+    r.created_unix_ms = created_unix_ms;
+    r.expires_unix_ms = key.expires_unix_ms;
+    r.allowed_models = key.allowed_models;
+    r.policy = key.routing.optimize;
+    r.settings = record_of(key.settings);
+    return r;
+}
+
+KeyListing listing_of(const config::ApiKeyConfig& key) {
+    KeyListing l;
+    l.record = record_of(key, 0);
+    l.record.sha256_hex.clear();
+    l.source = "config";
+    l.has_created = false;
+    return l;
 }
 
 store::BudgetRecord budget_record_from_json(const nlohmann::json& body, const store::BudgetRecord* base) {

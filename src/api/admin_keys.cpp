@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -17,7 +18,7 @@ std::int64_t now_ms(const Context& c) {
 }
 
 void put_keys_in_force(const Context& c) {
-    c.services.keys->replace(load_keys(c.config, c.services.ledger.get()));
+    c.services.key_publisher->publish();
 }
 
 const config::ApiKeyConfig* config_key(const Context& c, std::string_view name) {
@@ -34,28 +35,6 @@ std::optional<store::ApiKeyRecord> stored_key(Ledger& ledger, std::string_view n
     return std::nullopt;
 }
 
-// A config key as a store record, so that the store's copy (changed, or revoked) takes its place.
-store::ApiKeyRecord record_of(const config::ApiKeyConfig& k, std::int64_t now) {
-    store::ApiKeyRecord r;
-    r.name = k.name;
-    r.sha256_hex = k.sha256;
-    r.team = k.team;
-    r.created_unix_ms = now;
-    r.expires_unix_ms = k.expires_unix_ms;
-    r.allowed_models = k.allowed_models;
-    r.policy = k.routing.optimize;
-    return r;
-}
-
-KeyListing listing_of(const config::ApiKeyConfig& k) {
-    KeyListing l;
-    l.record = record_of(k, 0);
-    l.record.sha256_hex.clear();
-    l.source = "config";
-    l.has_created = false;
-    return l;
-}
-
 // A store key; one that overrides a config key of its name (changed or revoked there) still says "config".
 KeyListing listing_of(const Context& c, store::ApiKeyRecord r) {
     r.sha256_hex.clear();
@@ -67,13 +46,15 @@ auto policy_checker(const Context& c) {
     return [&c](const std::string& name) { return c.services.policies->find(name) != nullptr; };
 }
 
-void reject_unknown_fields(const nlohmann::json& body, bool allow_name) {
+void reject_unknown_fields(const nlohmann::json& body) {
+    constexpr std::string_view kFields[] = {"name",   "team",   "expires",  "allowed_models",
+                                            "policy", "limits", "timeouts", "queue"};
     for (const auto& [k, v] : body.items()) {
         (void)v;
-        if ((k == "name" && allow_name) || k == "team" || k == "expires" || k == "allowed_models" ||
-            k == "policy")
-            continue;
-        bad_field(k, "Unknown key field '" + k + "' (name, team, expires, allowed_models, policy).");
+        if (std::find(std::begin(kFields), std::end(kFields), k) != std::end(kFields)) continue;
+        std::string known;
+        for (const std::string_view f : kFields) known.append(known.empty() ? "" : ", ").append(f);
+        bad_field(k, "Unknown key field '" + k + "' (" + known + ").");
     }
 }
 
@@ -93,7 +74,7 @@ Ledger& ledger_of(const Context& c) {
 Reply create_key(const Context& c, const http::Request& request) {
     Ledger& ledger = ledger_of(c);
     const nlohmann::json body = parse_object(request.body());
-    reject_unknown_fields(body, true);
+    reject_unknown_fields(body);
     const nlohmann::json& name = body.contains("name") ? body["name"] : nlohmann::json();
     if (!name.is_string() || !valid_name(name.get<std::string>()))
         bad_field("name", "name is required: 1 to 64 letters, digits, '.', '_' or '-'.");
@@ -140,7 +121,7 @@ Reply show_key(const Context& c, std::string_view name) {
 Reply update_key(const Context& c, const http::Request& request, std::string_view name) {
     Ledger& ledger = ledger_of(c);
     const nlohmann::json body = parse_object(request.body());
-    reject_unknown_fields(body, true);
+    reject_unknown_fields(body);
     if (body.contains("name") && body["name"] != nlohmann::json(name))
         bad_field("name", "A key's name cannot be changed.");
     std::optional<store::ApiKeyRecord> record = stored_key(ledger, name);

@@ -128,7 +128,7 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         co_await scope.fail(std::move(*refused));
         co_return;
     }
-    admit::KeyLimiter* limiter = key != nullptr ? services_.key_limits->find(key->name) : nullptr;
+    admit::KeyLimiter* limiter = key != nullptr ? key->limiter.get() : nullptr;
     const std::int64_t admitted_tokens =
         std::int64_t{decision.needs.prompt_tokens} + (decision.needs.max_output_tokens != 0
                                                           ? decision.needs.max_output_tokens
@@ -143,11 +143,10 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         }
     }
     const KeyAdmission admission(limiter, admitted_tokens, scope);
-    const std::string_view key_name = key != nullptr ? std::string_view(key->name) : std::string_view();
     RequestAccount account(services_, scope, key);
     std::optional<openai::ApiError> last_error =
         co_await account.reserve(decision, classify::task_name(decision.classification.task));
-    if (!last_error) last_error = co_await execute(scope, account, request, chat, decision, key_name);
+    if (!last_error) last_error = co_await execute(scope, account, request, chat, decision, key);
     if (!last_error) co_return;
     co_await account.settle(last_error->status);
     co_await scope.fail(std::move(*last_error));
@@ -160,7 +159,7 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
 // probes again. Returns the error to answer with, or nothing once the client has its answer.
 awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
     RequestScope& scope, RequestAccount& account, http::Request& request, const openai::ChatRequest& chat,
-    const RouteDecision& decision, std::string_view key_name) const {
+    const RouteDecision& decision, const auth::ApiKey* key) const {
     std::optional<openai::ApiError> last_error;
     bool waited_for_recovery = false;
     QueuePlace queued(services_);
@@ -223,7 +222,9 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::execute(
         if (attempts() > 0) co_return last_error;
         if (saturated) {
             if (queued.models.empty()) {
-                queued.policy = services_.key_limits->queue_policy(key_name);
+                queued.policy = key != nullptr
+                                    ? admit::queue_policy(key->name, key->queue, services_.admission_config)
+                                    : admit::queue_policy({}, {}, services_.admission_config);
                 if (decision.timeout) {
                     queued.policy.max_wait =
                         std::max(std::min(queued.policy.max_wait, time_left()), std::chrono::milliseconds(0));

@@ -272,36 +272,6 @@ void bring_up_to_date(const Ledger& ledger) {
     if (ledger.writer) ledger.writer->flush();  // none yet at startup, when the journal has been imported
 }
 
-std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, const Ledger* ledger) {
-    std::vector<auth::ApiKey> keys;
-    for (const auto& k : config.api_keys) {
-        auth::ApiKey key;
-        key.name = k.name;
-        auth::from_hex(k.sha256, key.hash);  // validated with the config
-        key.team = k.team;
-        key.expires_unix_ms = k.expires_unix_ms;
-        key.allowed_models = k.allowed_models;
-        key.routing = k.routing;
-        key.timeouts = k.timeouts;
-        keys.push_back(std::move(key));
-    }
-    if (ledger != nullptr) {
-        for (const auto& r : ledger->key_store->api_keys()) {
-            auth::ApiKey key;
-            key.name = r.name;
-            if (!auth::from_hex(r.sha256_hex, key.hash)) continue;
-            key.team = r.team;
-            key.expires_unix_ms = r.expires_unix_ms;
-            key.revoked_unix_ms = r.revoked_unix_ms;
-            key.allowed_models = r.allowed_models;
-            key.routing.optimize = r.policy;
-            std::erase_if(keys, [&key](const auth::ApiKey& k) { return k.name == key.name; });
-            keys.push_back(std::move(key));
-        }
-    }
-    return std::make_shared<const auth::ApiKeySet>(std::move(keys));
-}
-
 awaitable<void> commit_to_ledger(Ledger& ledger, store::LedgerEntry entry) {
     auto executor = co_await net::this_coro::executor;
     const auto* worker = executor.target<net::io_context::executor_type>();

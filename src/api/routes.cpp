@@ -191,13 +191,15 @@ std::string metrics_text(const Services& services) {
     if (services.ledger) ledger_metrics(*services.ledger, out);
     family("gaterouter_key_limit_refusals_total", "counter",
            "Requests refused at once for a key's own limits.");
-    services.key_limits->for_each([&out](std::string_view key, const admit::KeyLimiter& limiter) {
+    for (const auth::ApiKey& key : services.keys->current()->keys()) {
+        if (!key.limiter) continue;
         for (const admit::Limit limit : admit::kLimits) {
-            const std::string labels = key_label(key, fmt::format(",limit=\"{}\"", admit::limit_name(limit)));
+            const std::string labels =
+                key_label(key.name, fmt::format(",limit=\"{}\"", admit::limit_name(limit)));
             out.append(fmt::format("gaterouter_key_limit_refusals_total{{{}}} {}\n", labels,
-                                   limiter.refusals(limit)));
+                                   key.limiter->refusals(limit)));
         }
-    });
+    }
     return out;
 }
 

@@ -1,6 +1,7 @@
 #include "gaterouter/app/cli.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -24,6 +25,9 @@ namespace {
 constexpr std::string_view kCliUsage =
     R"(Usage:
   gaterouter keys create NAME [--team T] [--expires DATE] [--allowed-models a,b] [--policy P]
+                         [--limits-rpm N] [--limits-tpm N] [--limits-max-in-flight N]
+                         [--timeouts-total-ms N] [--timeouts-first-token-ms N]
+                         [--queue-share N] [--queue-max-depth N] [--queue-max-wait-ms N]
   gaterouter keys list [--format table|json]
   gaterouter keys revoke NAME
   gaterouter spend [--from DATE] [--to DATE] [--group-by key,team,model,provider,task,day]
@@ -31,9 +35,10 @@ constexpr std::string_view kCliUsage =
 
 Every command also takes --config FILE (default: $GATEROUTER_CONFIG, else config/gaterouter.yaml; its
 ledger.path is the database) or --ledger FILE (the ledger's SQLite file itself, without reading a config).
-DATE is 2026-01-31, 2026-01-31T18:00:00Z or Unix milliseconds.
-A running gateway puts keys created here in force on its next restart, or at once when the admin API is
-asked for its key list (GET /admin/v1/keys).
+DATE is 2026-01-31, 2026-01-31T18:00:00Z or Unix milliseconds. --<section>-<name> N sets what api_keys[]
+takes in the config as <section>: { <name>: N }, with the same ranges.
+A running gateway on the same ledger puts keys created or revoked here in force within ledger.key_poll_ms
+(default 1000).
 )";
 
 struct Args {
@@ -116,6 +121,40 @@ const config::ApiKeyConfig* config_key(const Target& t, std::string_view name) {
     return nullptr;
 }
 
+// "--limits-max-in-flight" for limits.max_in_flight.
+std::string setting_option(const config::KeySettingField& f) {
+    std::string option = "--" + std::string(f.section) + "-" + std::string(f.name);
+    std::replace(option.begin(), option.end(), '_', '-');
+    return option;
+}
+
+// The key settings given as options, as the admin API's body takes them: {"limits": {"rpm": 60}}. A value
+// that is not a whole number goes in as text, for the admin codec to refuse with its message.
+nlohmann::json settings_body(const Args& args) {
+    nlohmann::json body = nlohmann::json::object();
+    for (const std::string_view section : config::kKeySettingSections) {
+        for (const auto& f : config::key_setting_fields(section)) {
+            const std::optional<std::string> v = option(args, setting_option(f));
+            if (!v) continue;
+            long long n = 0;
+            const char* end = v->data() + v->size();
+            const auto [ptr, ec] = std::from_chars(v->data(), end, n);
+            body[std::string(section)][std::string(f.name)] =
+                ec == std::errc{} && ptr == end && !v->empty() ? nlohmann::json(n) : nlohmann::json(*v);
+        }
+    }
+    return body;
+}
+
+std::vector<std::string> keys_create_options() {
+    std::vector<std::string> known{"--config",  "--ledger",         "--team",
+                                   "--expires", "--allowed-models", "--policy"};
+    for (const std::string_view section : config::kKeySettingSections) {
+        for (const auto& f : config::key_setting_fields(section)) known.push_back(setting_option(f));
+    }
+    return known;
+}
+
 std::vector<std::string> split_commas(const std::string& text) {
     std::vector<std::string> out;
     std::string_view rest = text;
@@ -139,7 +178,7 @@ int keys_create(const Args& args) {
         std::cerr << "gaterouter: a key named '" << name << "' exists already (names are never reused)\n";
         return 1;
     }
-    nlohmann::json body = nlohmann::json::object();
+    nlohmann::json body = settings_body(args);
     if (auto v = option(args, "--team")) body["team"] = *v;
     if (auto v = option(args, "--expires")) body["expires"] = *v;
     if (auto v = option(args, "--allowed-models")) body["allowed_models"] = split_commas(*v);
@@ -170,17 +209,7 @@ int keys_list(const Args& args) {
     store::SqliteKeyStore keys(*t.database);
     std::map<std::string, api::admin::KeyListing> listing;
     if (t.config) {
-        for (const auto& k : t.config->api_keys) {
-            api::admin::KeyListing l;
-            l.record.name = k.name;
-            l.record.team = k.team;
-            l.record.expires_unix_ms = k.expires_unix_ms;
-            l.record.allowed_models = k.allowed_models;
-            l.record.policy = k.routing.optimize;
-            l.source = "config";
-            l.has_created = false;
-            listing.insert_or_assign(k.name, std::move(l));
-        }
+        for (const auto& k : t.config->api_keys) listing.insert_or_assign(k.name, api::admin::listing_of(k));
     }
     for (auto& r : keys.api_keys()) {
         r.sha256_hex.clear();
@@ -227,14 +256,7 @@ int keys_revoke(const Args& args) {
     if (auto r = stored_key(keys, name)) {
         if (!r->revoked_unix_ms || *r->revoked_unix_ms > now) keys.revoke_api_key(name, now);
     } else if (const auto* k = config_key(t, name)) {
-        store::ApiKeyRecord record;  // the store's revoked copy replaces the config's key
-        record.name = k->name;
-        record.sha256_hex = k->sha256;
-        record.team = k->team;
-        record.created_unix_ms = now;
-        record.expires_unix_ms = k->expires_unix_ms;
-        record.allowed_models = k->allowed_models;
-        record.policy = k->routing.optimize;
+        store::ApiKeyRecord record = api::admin::record_of(*k, now);  // its revoked copy replaces it
         record.revoked_unix_ms = now;
         keys.put_api_key(record);
     } else {
@@ -331,9 +353,7 @@ int run_cli(int argc, char** argv) {
             if (argc < 3) throw UsageError("keys needs create, list or revoke");
             const std::string sub = argv[2];
             if (sub == "create") {
-                return keys_create(parse_args(
-                    argc, argv, 3,
-                    {"--config", "--ledger", "--team", "--expires", "--allowed-models", "--policy"}));
+                return keys_create(parse_args(argc, argv, 3, keys_create_options()));
             }
             if (sub == "list")
                 return keys_list(parse_args(argc, argv, 3, {"--config", "--ledger", "--format"}));

@@ -142,10 +142,12 @@ Daemon::Daemon(config::Config config, std::optional<std::int64_t> fake_clock_uni
         });
         spdlog::info("ledger: {} ({} budget(s))", config_.ledger.path, s.ledger->budgets->statuses().size());
     }
-    s.keys = std::make_shared<auth::KeyRegistry>(api::load_keys(config_, s.ledger.get()));
-    s.key_limits = std::make_shared<const admit::KeyLimits>(config_, state_->clock);
+    s.keys = std::make_shared<auth::KeyRegistry>(
+        std::make_shared<const auth::ApiKeySet>(std::vector<auth::ApiKey>{}));
+    s.key_publisher = std::make_shared<api::KeyPublisher>(config_, s.ledger.get(), *s.keys, state_->clock);
     s.admission = std::make_shared<admit::AdmissionQueue>(
         admit::AdmissionOptions{config_.admission.max_depth, config_.admission.poll}, state_->clock);
+    s.admission_config = config_.admission;
     const auto& b = config_.routing.breaker;
     const route::BreakerPolicy breaker{
         b.consecutive_failures, b.error_rate, b.min_requests, b.window, b.cooldown, b.half_open_probes};
@@ -226,6 +228,8 @@ int Daemon::run() {
         const auto admin = state_->admin_server->local_endpoint();
         spdlog::info("admin API listening on http://{}:{}", admin.address().to_string(), admin.port());
     }
+
+    state_->services.key_publisher->watch(config_.ledger.key_poll);
 
     signals_io.run();
 

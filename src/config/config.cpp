@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "gaterouter/config/base_url.hpp"
 #include "node_reader.hpp"
@@ -345,14 +346,23 @@ std::map<std::string, double> read_quality(Reader& r, const Located& at) {
     return out;
 }
 
+// One section of a key's settings (`limits`, `timeouts` or `queue`) at `at`, by the table every reader of
+// key settings shares.
+void read_key_setting_section(Reader& r, const Located& at, std::string_view section, KeySettings& out) {
+    const std::span<const KeySettingField> fields = key_setting_fields(section);
+    std::vector<std::string_view> names;
+    for (const auto& f : fields) names.push_back(f.name);
+    if (!r.map(at, names)) return;
+    for (const auto& f : fields) {
+        if (long long n = 0; r.read(at[f.name], n, f.min, f.max)) f.set(out, n);
+    }
+}
+
+// A deployment's limits read as a key's are: the same names and ranges.
 void read_limits(Reader& r, const Located& at, LimitsConfig& out) {
-    if (!r.map(at, {"rpm", "tpm", "max_in_flight"})) return;
-    const auto limit = [&](const char* key, std::optional<std::uint32_t>& value) {
-        if (std::uint32_t n = 0; r.read(at[key], n, 1, 1'000'000'000)) value = n;
-    };
-    limit("rpm", out.rpm);
-    limit("tpm", out.tpm);
-    limit("max_in_flight", out.max_in_flight);
+    KeySettings settings;
+    read_key_setting_section(r, at, "limits", settings);
+    out = settings.limits;
 }
 
 ModelEntry read_model(Reader& r, const Located& at) {
@@ -475,17 +485,8 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
                           "no model '" + key.allowed_models[j] + "' in the pool");
         }
         read_preferences(r, at["routing"], key.routing);
-        read_limits(r, at["limits"], key.limits);
-        if (r.map(at["timeouts"], {"total_ms", "first_token_ms"})) {
-            if (Millis t{}; r.read(at["timeouts"]["total_ms"], t)) key.timeouts.total = t;
-            if (Millis t{}; r.read(at["timeouts"]["first_token_ms"], t)) key.timeouts.first_token = t;
-        }
-        if (r.map(at["queue"], {"share", "max_depth", "max_wait_ms"})) {
-            const Located q = at["queue"];
-            if (std::uint32_t n = 0; r.read(q["share"], n, 1, 1'000)) key.queue.share = n;
-            if (std::uint32_t n = 0; r.read(q["max_depth"], n, 0, 1'000'000)) key.queue.max_depth = n;
-            if (Millis t{}; r.read(q["max_wait_ms"], t)) key.queue.max_wait = t;
-        }
+        for (const std::string_view section : kKeySettingSections)
+            read_key_setting_section(r, at[section], section, key.settings);
         check_preferences(r, at["routing"], key.routing, policies, models);
         if (r.read(at["sha256"], key.sha256, Presence::required) && !is_sha256_hex(key.sha256)) {
             r.problem(at["sha256"], "expected 64 lower-case hex digits (printf '%s' \"$KEY\" | sha256sum)");
@@ -499,12 +500,13 @@ std::vector<ApiKeyConfig> read_api_keys(Reader& r, const Located& list, const Ro
 // ---- ledger, budgets, admin, alerts ----
 
 void read_ledger(Reader& r, const Located& at, const std::filesystem::path& base_dir, LedgerConfig& out) {
-    if (!r.map(at, {"path", "durability"})) return;
+    if (!r.map(at, {"path", "durability", "key_poll_ms"})) return;
     if (std::string path; r.read(at["path"], path, Presence::required)) {
         std::filesystem::path p = path;
         out.path = (p.is_relative() ? base_dir / p : p).string();
     }
     r.read_one_of(at["durability"], out.durability, kLedgerDurabilities, "durability");
+    r.read(at["key_poll_ms"], out.key_poll);
 }
 
 void read_budget_scope(Reader& r, const Located& at, BudgetConfig& out) {
@@ -754,7 +756,63 @@ Config load(const std::optional<std::string>& text, Reader& r, const std::filesy
     return config;
 }
 
+// ---- key settings ----
+
+// Reading and writing one optional member of KeySettings as a whole number (milliseconds for durations).
+template <auto Section, auto Member>
+std::optional<long long> get_setting(const KeySettings& settings) {
+    const auto& value = settings.*Section.*Member;
+    if (!value) return std::nullopt;
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(*value)>, Millis>) {
+        return value->count();
+    } else {
+        return static_cast<long long>(*value);
+    }
+}
+
+template <auto Section, auto Member>
+void set_setting(KeySettings& settings, std::optional<long long> n) {
+    auto& value = settings.*Section.*Member;
+    using Value = typename std::remove_cvref_t<decltype(value)>::value_type;
+    if (!n) {
+        value.reset();
+    } else if constexpr (std::is_same_v<Value, Millis>) {
+        value = Millis{*n};
+    } else {
+        value = static_cast<Value>(*n);
+    }
+}
+
+template <auto Section, auto Member>
+constexpr KeySettingField field(std::string_view section, std::string_view name, long long min,
+                                long long max) {
+    return {section, name, min, max, &get_setting<Section, Member>, &set_setting<Section, Member>};
+}
+
+constexpr long long kMaxKeyRate = 1'000'000'000;
+
+// Section by section, in kKeySettingSections' order.
+constexpr KeySettingField kKeySettingFields[] = {
+    field<&KeySettings::limits, &LimitsConfig::rpm>("limits", "rpm", 1, kMaxKeyRate),
+    field<&KeySettings::limits, &LimitsConfig::tpm>("limits", "tpm", 1, kMaxKeyRate),
+    field<&KeySettings::limits, &LimitsConfig::max_in_flight>("limits", "max_in_flight", 1, kMaxKeyRate),
+    field<&KeySettings::timeouts, &TimeoutsConfig::total>("timeouts", "total_ms", 1, detail::kMaxMillis),
+    field<&KeySettings::timeouts, &TimeoutsConfig::first_token>("timeouts", "first_token_ms", 1,
+                                                                detail::kMaxMillis),
+    field<&KeySettings::queue, &KeyQueueConfig::share>("queue", "share", 1, 1'000),
+    field<&KeySettings::queue, &KeyQueueConfig::max_depth>("queue", "max_depth", 0, 1'000'000),
+    field<&KeySettings::queue, &KeyQueueConfig::max_wait>("queue", "max_wait_ms", 1, detail::kMaxMillis),
+};
+
 }  // namespace
+
+std::span<const KeySettingField> key_setting_fields(std::string_view section) {
+    const auto first = std::find_if(std::begin(kKeySettingFields), std::end(kKeySettingFields),
+                                    [&](const KeySettingField& f) { return f.section == section; });
+    const auto last = std::find_if(first, std::end(kKeySettingFields),
+                                   [&](const KeySettingField& f) { return f.section != section; });
+    return {first, last};
+}
 
 ConfigError::ConfigError(std::string file, std::vector<ConfigProblem> problems)
     : std::runtime_error([&] {

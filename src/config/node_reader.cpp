@@ -8,9 +8,6 @@ namespace gaterouter::config::detail {
 
 namespace {
 
-// Long enough for any timeout a person means; short enough that no conversion overflows.
-constexpr long long kMaxMillis = 24LL * 3600 * 1000;
-
 std::string join_path(const std::string& parent, std::string_view key) {
     return parent.empty() ? std::string(key) : parent + "." + std::string(key);
 }
@@ -95,7 +92,7 @@ bool Reader::shape(const Located& at, YAML::NodeType::value type, std::string_vi
     return false;
 }
 
-bool Reader::map(const Located& at, std::initializer_list<std::string_view> keys) {
+bool Reader::map(const Located& at, std::span<const std::string_view> keys) {
     for_each_entry(at, [&](const std::string& key, const Located& value) {
         if (!is_one_of(key, keys)) problem(value, unknown_name("key", key, keys));
     });

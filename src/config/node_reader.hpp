@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -97,6 +98,10 @@ int line_of(const YAML::Node& node, int fallback);
 
 enum class Presence { optional, required };
 
+// The longest duration read (a day): long enough for any timeout a person means; short enough that no
+// conversion overflows.
+inline constexpr long long kMaxMillis = 24LL * 3600 * 1000;
+
 // Converts the values of one file and collects the problems found on the way.
 class Reader {
   public:
@@ -111,7 +116,10 @@ class Reader {
 
     // Shapes. Each is false when `at` is absent (nothing to read) or of another shape (a problem).
     // A mapping whose keys are all among `keys`: a typo must not silently fall back to a default.
-    bool map(const Located& at, std::initializer_list<std::string_view> keys);
+    bool map(const Located& at, std::span<const std::string_view> keys);
+    bool map(const Located& at, std::initializer_list<std::string_view> keys) {
+        return map(at, std::span(keys.begin(), keys.size()));
+    }
     bool list(const Located& at);
     // Present; else a problem.
     bool require(const Located& at);

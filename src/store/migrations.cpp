@@ -115,7 +115,34 @@ INSERT INTO request_order (id, lead)
     SELECT 1, COALESCE(MAX(id - time_ms * 1048576), 0) FROM requests;
 )sql";
 
-constexpr const char* kMigrations[] = {kInitialSchema, kJournalMark, kRequestsInTimeOrder};
+// Keys issued at run time take the limits, time limits and queue settings that config keys take: a column per
+// value, named section_name after the YAML's section.name; NULL: not set. And a count that every change to
+// api_keys moves on, in whichever process made it (the CLI writes keys too), so that a running gateway learns
+// of key changes by reading one row (PRAGMA data_version would move with every request row it commits as
+// well).
+constexpr const char* kKeySettings = R"sql(
+ALTER TABLE api_keys ADD COLUMN limits_rpm INTEGER;
+ALTER TABLE api_keys ADD COLUMN limits_tpm INTEGER;
+ALTER TABLE api_keys ADD COLUMN limits_max_in_flight INTEGER;
+ALTER TABLE api_keys ADD COLUMN timeouts_total_ms INTEGER;
+ALTER TABLE api_keys ADD COLUMN timeouts_first_token_ms INTEGER;
+ALTER TABLE api_keys ADD COLUMN queue_share INTEGER;
+ALTER TABLE api_keys ADD COLUMN queue_max_depth INTEGER;
+ALTER TABLE api_keys ADD COLUMN queue_max_wait_ms INTEGER;
+CREATE TABLE key_changes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
+);
+INSERT INTO key_changes (id, generation) VALUES (1, 0);
+CREATE TRIGGER api_key_inserted AFTER INSERT ON api_keys
+BEGIN UPDATE key_changes SET generation = generation + 1; END;
+CREATE TRIGGER api_key_updated AFTER UPDATE ON api_keys
+BEGIN UPDATE key_changes SET generation = generation + 1; END;
+CREATE TRIGGER api_key_deleted AFTER DELETE ON api_keys
+BEGIN UPDATE key_changes SET generation = generation + 1; END;
+)sql";
+
+constexpr const char* kMigrations[] = {kInitialSchema, kJournalMark, kRequestsInTimeOrder, kKeySettings};
 
 }  // namespace
 

@@ -7,11 +7,17 @@ namespace gaterouter::store {
 std::int64_t SqliteKeyStore::put_api_key(const ApiKeyRecord& key) {
     SqliteConnection& connection = database_.writer();
     std::lock_guard lock(connection.mutex());
-    Statement upsert(connection,
-                     "INSERT INTO api_keys (name, team, sha256, created_ms, expires_ms, revoked_ms, "
-                     "allowed_models, policy) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                     "ON CONFLICT (name) DO UPDATE SET team = ?2, sha256 = ?3, created_ms = ?4, "
-                     "expires_ms = ?5, revoked_ms = ?6, allowed_models = ?7, policy = ?8 RETURNING id");
+    Statement upsert(
+        connection,
+        "INSERT INTO api_keys (name, team, sha256, created_ms, expires_ms, revoked_ms, "
+        "allowed_models, policy, limits_rpm, limits_tpm, limits_max_in_flight, timeouts_total_ms, "
+        "timeouts_first_token_ms, queue_share, queue_max_depth, queue_max_wait_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+        "ON CONFLICT (name) DO UPDATE SET team = ?2, sha256 = ?3, created_ms = ?4, "
+        "expires_ms = ?5, revoked_ms = ?6, allowed_models = ?7, policy = ?8, limits_rpm = ?9, "
+        "limits_tpm = ?10, limits_max_in_flight = ?11, timeouts_total_ms = ?12, "
+        "timeouts_first_token_ms = ?13, queue_share = ?14, queue_max_depth = ?15, "
+        "queue_max_wait_ms = ?16 RETURNING id");
     upsert.bind(1, key.name);
     upsert.bind(2, key.team);
     upsert.bind(3, key.sha256_hex);
@@ -20,6 +26,15 @@ std::int64_t SqliteKeyStore::put_api_key(const ApiKeyRecord& key) {
     upsert.bind(6, key.revoked_unix_ms);
     upsert.bind(7, join_list(key.allowed_models));
     upsert.bind(8, key.policy);
+    const KeySettingsRecord& s = key.settings;
+    upsert.bind(9, s.limits_rpm);
+    upsert.bind(10, s.limits_tpm);
+    upsert.bind(11, s.limits_max_in_flight);
+    upsert.bind(12, s.timeouts_total_ms);
+    upsert.bind(13, s.timeouts_first_token_ms);
+    upsert.bind(14, s.queue_share);
+    upsert.bind(15, s.queue_max_depth);
+    upsert.bind(16, s.queue_max_wait_ms);
     upsert.step();
     const std::int64_t id = upsert.int64_at(0);
     return id;
@@ -30,8 +45,9 @@ std::vector<ApiKeyRecord> SqliteKeyStore::api_keys() const {
     std::lock_guard lock(connection.mutex());
     Statement select(
         connection,
-        "SELECT id, name, team, sha256, created_ms, expires_ms, revoked_ms, allowed_models, policy "
-        "FROM api_keys ORDER BY name");
+        "SELECT id, name, team, sha256, created_ms, expires_ms, revoked_ms, allowed_models, policy, "
+        "limits_rpm, limits_tpm, limits_max_in_flight, timeouts_total_ms, timeouts_first_token_ms, "
+        "queue_share, queue_max_depth, queue_max_wait_ms FROM api_keys ORDER BY name");
     std::vector<ApiKeyRecord> keys;
     while (select.step()) {
         ApiKeyRecord key;
@@ -44,6 +60,15 @@ std::vector<ApiKeyRecord> SqliteKeyStore::api_keys() const {
         key.revoked_unix_ms = select.optional_int64_at(6);
         key.allowed_models = split_list(select.text_at(7));
         key.policy = select.text_at(8);
+        KeySettingsRecord& s = key.settings;
+        s.limits_rpm = select.optional_int64_at(9);
+        s.limits_tpm = select.optional_int64_at(10);
+        s.limits_max_in_flight = select.optional_int64_at(11);
+        s.timeouts_total_ms = select.optional_int64_at(12);
+        s.timeouts_first_token_ms = select.optional_int64_at(13);
+        s.queue_share = select.optional_int64_at(14);
+        s.queue_max_depth = select.optional_int64_at(15);
+        s.queue_max_wait_ms = select.optional_int64_at(16);
         keys.push_back(std::move(key));
     }
     return keys;
@@ -57,6 +82,14 @@ bool SqliteKeyStore::revoke_api_key(std::string_view name, std::int64_t at_unix_
     update.bind(2, at_unix_ms);
     update.step();
     return sqlite3_changes(connection.handle()) > 0;
+}
+
+std::int64_t SqliteKeyStore::key_generation() const {
+    SqliteConnection& connection = database_.reader();
+    std::lock_guard lock(connection.mutex());
+    Statement select(connection, "SELECT generation FROM key_changes");
+    select.step();
+    return select.int64_at(0);
 }
 
 }  // namespace gaterouter::store

@@ -1,7 +1,8 @@
 #pragma once
-// Per-key limits: requests per minute, tokens per minute and requests at once, as configured for a client key
-// (`api_keys[].limits`). A request over a limit is refused at once with 429 and Retry-After; every response
-// to a limited key carries OpenAI's x-ratelimit-* headers, so SDKs can pace themselves.
+// Per-key limits: requests per minute, tokens per minute and requests at once, as a client key sets them
+// (`limits`, in the config or given when it was issued at run time). A request over a limit is refused at
+// once with 429 and Retry-After; every response to a limited key carries OpenAI's x-ratelimit-* headers, so
+// SDKs can pace themselves.
 //
 // Tokens are counted the way OpenAI counts them for its limits: a request takes its estimated prompt tokens
 // plus its max_tokens (or a default) when admitted, and the difference to what it really used is settled when
@@ -15,7 +16,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "gaterouter/admit/admission_queue.hpp"
 #include "gaterouter/config/config.hpp"
@@ -38,6 +38,8 @@ const char* limit_name(Limit limit);
 class KeyLimiter {
   public:
     KeyLimiter(const config::LimitsConfig& limits, const route::Clock& clock);
+
+    const config::LimitsConfig& limits() const { return limits_; }
 
     // Admits a request of about `tokens` tokens, or says why not. Every admitted request must be released.
     std::optional<Refusal> admit(std::int64_t tokens);
@@ -71,6 +73,7 @@ class KeyLimiter {
     // How long until the bucket is full again, as OpenAI writes it: "1s", "6m0s", "250ms".
     static std::string reset_text(const route::TokenBucket& bucket);
 
+    const config::LimitsConfig limits_;
     std::optional<route::TokenBucket> requests_;
     std::optional<route::TokenBucket> tokens_;
     const std::uint32_t max_in_flight_;  // 0: no limit
@@ -78,24 +81,15 @@ class KeyLimiter {
     std::array<std::atomic<std::uint64_t>, 3> refusals_{};
 };
 
-// The limiters of every key that has limits, and how each key waits in the admission queue, by key name;
-// built once, read without a lock.
-class KeyLimits {
-  public:
-    KeyLimits(const config::Config& config, const route::Clock& clock);
-    KeyLimiter* find(std::string_view key_name) const;
-    // Calls fn(key name, limiter) for every key with limits.
-    template <class Fn>
-    void for_each(Fn&& fn) const {
-        for (const auto& [name, limiter] : by_name_) fn(std::string_view(name), *limiter);
-    }
-    // The key's own queue settings over the admission section's; its flow is its name.
-    KeyQueuePolicy queue_policy(std::string_view key_name) const;
+// The limiter of a key whose limits are now `limits`: `previous` (its limiter until now, or null) while its
+// limits stay the same, so that its counts carry on when the key set is rebuilt for a change to other keys;
+// else a new one, or none when the key has no limits.
+std::shared_ptr<KeyLimiter> limiter_for(const config::LimitsConfig& limits,
+                                        std::shared_ptr<KeyLimiter> previous, const route::Clock& clock);
 
-  private:
-    std::unordered_map<std::string, std::unique_ptr<KeyLimiter>> by_name_;
-    std::unordered_map<std::string, config::KeyQueueConfig> queues_;
-    config::AdmissionConfig admission_;
-};
+// How a key waits in the admission queue: its own queue settings over the admission section's; its flow is
+// its name ("" for requests without a key).
+KeyQueuePolicy queue_policy(std::string_view key_name, const config::KeyQueueConfig& key,
+                            const config::AdmissionConfig& admission);
 
 }  // namespace gaterouter::admit

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gaterouter/budget/budget_enforcer.hpp"
+#include "gaterouter/config/config.hpp"
 #include "gaterouter/openai/error.hpp"
 #include "gaterouter/store/budget_store.hpp"
 #include "gaterouter/store/key_store.hpp"
@@ -55,10 +56,25 @@ std::optional<std::int64_t> parse_time(std::string_view text);
 // ISO 8601 UTC to the second ("2026-01-31T18:00:00Z").
 std::string format_utc(std::int64_t unix_ms);
 
-// Applies the members of a key body that are present (team, expires, allowed_models, policy) to `record`.
-// `known_policy` says whether a policy name exists.
+// Applies the members of a key body that are present (team, expires, allowed_models, policy, limits,
+// timeouts, queue) to `record`. `known_policy` says whether a policy name exists.
 template <class KnownPolicy>
 void apply_key_fields(const nlohmann::json& body, store::ApiKeyRecord& record, KnownPolicy known_policy);
+
+// The `limits`, `timeouts` and `queue` members of a key body, applied as JSON merge patches: a value set to
+// null is unset, a section set to null is cleared, what the body does not name stays. Values are checked
+// against the table config keys are read by (config::key_setting_fields); a refusal names the field
+// ("limits.rpm").
+void apply_key_settings(const nlohmann::json& body, store::KeySettingsRecord& settings);
+// The three sections with the values they set, as the YAML writes them: {"limits": {"rpm": 60}, ...}.
+nlohmann::json key_settings_json(const store::KeySettingsRecord& settings);
+
+// A key's settings as the config has them and as the store keeps them. A stored value the config would refuse
+// (the file edited by hand) is left out, not enforced.
+config::KeySettings settings_of(const store::KeySettingsRecord& record);
+store::KeySettingsRecord record_of(const config::KeySettings& settings);
+// A config key as a store record, so that the store's copy (changed, or revoked) can take its place.
+store::ApiKeyRecord record_of(const config::ApiKeyConfig& key, std::int64_t created_unix_ms);
 
 // What the key listing shows of a key (never the key itself).
 struct KeyListing {
@@ -67,6 +83,8 @@ struct KeyListing {
     bool has_created = true;     // config keys have no creation time
 };
 nlohmann::json key_json(const KeyListing& key, std::int64_t now_unix_ms);
+// A key of the config file, as listed while the store has no copy of it.
+KeyListing listing_of(const config::ApiKeyConfig& key);
 
 // A budget body (POST) or the changes to one (PATCH, with `base` the budget as it is) as a record, checked
 // field by field and then by budget::budget_from_record.
@@ -134,6 +152,7 @@ void apply_key_fields(const nlohmann::json& body, store::ApiKeyRecord& record, K
             record.policy = policy;
         }
     }
+    apply_key_settings(body, record.settings);
 }
 
 }  // namespace gaterouter::api::admin

@@ -93,7 +93,7 @@ class ChatCompletionsHandler {
                                                        http::Request& request,
                                                        const openai::ChatRequest& chat,
                                                        const RouteDecision& decision,
-                                                       std::string_view key_name) const;
+                                                       const auth::ApiKey* key) const;
     // A place on the deployment for the next attempt: the one the admission queue handed over, or a new one.
     CapacitySlot take_place(route::DeploymentState& health, std::uint32_t model, CapacitySlot& handed) const;
     // A new place, when the deployment can take the request now (breaker, Retry-After pause, limits).

@@ -9,7 +9,6 @@
 #include <memory>
 #include <utility>
 
-#include "gaterouter/auth/api_keys.hpp"
 #include "gaterouter/budget/budget_enforcer.hpp"
 #include "gaterouter/budget/wall_clock.hpp"
 #include "gaterouter/catalog/catalog.hpp"
@@ -49,10 +48,6 @@ struct Ledger {
 // and loads every budget's totals. Throws (store::StoreError, std::invalid_argument) on any failure.
 std::unique_ptr<Ledger> open_ledger(const config::Config& config, const budget::WallClock& clock,
                                     std::function<void(const budget::BudgetAlert&)> on_alert);
-
-// The keys in force: the config's, then the ledger's (issued at run time), a ledger key replacing a config
-// key of the same name.
-std::shared_ptr<const auth::ApiKeySet> load_keys(const config::Config& config, const Ledger* ledger);
 
 // Re-reads the budgets from the store into the enforcer (after the admin API changed them).
 void reload_budgets(Ledger& ledger);

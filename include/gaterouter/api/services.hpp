@@ -11,6 +11,7 @@
 
 #include "gaterouter/admit/admission_queue.hpp"
 #include "gaterouter/admit/key_limits.hpp"
+#include "gaterouter/api/key_publisher.hpp"
 #include "gaterouter/api/ledger.hpp"
 #include "gaterouter/api/route_preferences.hpp"
 #include "gaterouter/auth/api_keys.hpp"
@@ -30,10 +31,11 @@ namespace gaterouter::api {
 struct Services {
     std::shared_ptr<const catalog::Catalog> catalog;
     std::shared_ptr<const providers::ProviderSet> providers;
-    std::shared_ptr<auth::KeyRegistry> keys;
-    std::shared_ptr<const admit::KeyLimits> key_limits;  // per-key rate and concurrency limits        //
-                                                         // replaced whole when keys change at run time
-    std::shared_ptr<Ledger> ledger;                 // null: no ledger configured (no budgets, no spend rows)
+    std::shared_ptr<auth::KeyRegistry> keys;  // each key with its limiter, time limits and queue settings
+    std::shared_ptr<Ledger> ledger;           // null: no ledger configured (no budgets, no spend rows)
+    // Rebuilds `keys` after the admin API changed one, and when another process changed the ledger's. After
+    // the ledger, so that it goes first.
+    std::shared_ptr<KeyPublisher> key_publisher;
     const budget::WallClock* wall_clock = nullptr;  // key expiry, budget windows, ledger times
     budget::ManualWallClock* fake_clock =
         nullptr;  // set only with --fake-clock (tests): the admin API moves it
@@ -45,6 +47,7 @@ struct Services {
     std::shared_ptr<const route::Scheduler> scheduler;
     std::shared_ptr<route::RetryBudget> retry_budget;  // shared and updated by every worker
     std::shared_ptr<admit::AdmissionQueue> admission;  // where requests wait for saturated deployments
+    config::AdmissionConfig admission_config;          // how a key waits unless its queue settings say
     const route::Clock* clock = nullptr;
     // Model names that route by preference: "auto" (no preferences of its own) and the configured aliases.
     std::unordered_map<std::string, Preferences> aliases;

@@ -14,6 +14,10 @@
 
 #include "gaterouter/config/config.hpp"
 
+namespace gaterouter::admit {
+class KeyLimiter;  // a key's rate and concurrency limits: built by the api area, which links admit
+}
+
 namespace gaterouter::auth {
 
 using KeyHash = std::array<unsigned char, 32>;
@@ -26,7 +30,10 @@ struct ApiKey {
     std::optional<std::int64_t> revoked_unix_ms;  // refused from then on
     std::vector<std::string> allowed_models;      // empty: every model
     config::RoutePreferences routing;             // this key's routing preferences
-    config::TimeoutsConfig timeouts;              // this key\'s request time limits
+    config::TimeoutsConfig timeouts;              // this key's request time limits
+    config::KeyQueueConfig queue;                 // how its requests wait in the admission queue
+    // Its live limits (counts shared by every key set in which its limits stay the same); null: none.
+    std::shared_ptr<admit::KeyLimiter> limiter;
 
     bool allows(std::string_view model) const;
 };

@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gaterouter::config {
@@ -74,6 +76,7 @@ struct LimitsConfig {
     std::optional<std::uint32_t> tpm;            // tokens per minute (prompt and completion)
     std::optional<std::uint32_t> max_in_flight;  // requests at once
     bool any() const { return rpm || tpm || max_in_flight; }
+    bool operator==(const LimitsConfig&) const = default;
 };
 
 // Time limits for a whole request (every attempt included) and for its first token; absent: the upstream
@@ -81,6 +84,7 @@ struct LimitsConfig {
 struct TimeoutsConfig {
     std::optional<std::chrono::milliseconds> total;
     std::optional<std::chrono::milliseconds> first_token;
+    bool operator==(const TimeoutsConfig&) const = default;
 };
 
 // How a key's requests wait for capacity in the admission queue; absent values: the admission section's.
@@ -88,7 +92,35 @@ struct KeyQueueConfig {
     std::optional<std::uint32_t> share;      // places per round of the fair queue (default 1)
     std::optional<std::uint32_t> max_depth;  // its requests waiting at once
     std::optional<std::chrono::milliseconds> max_wait;
+    bool operator==(const KeyQueueConfig&) const = default;
 };
+
+// What a client key sets for its own requests besides routing. Config keys (`api_keys[]`) and keys issued at
+// run time (admin API, CLI) take the same sections and values, checked against one table
+// (key_setting_fields).
+struct KeySettings {
+    LimitsConfig limits;
+    TimeoutsConfig timeouts;
+    KeyQueueConfig queue;
+    bool operator==(const KeySettings&) const = default;
+};
+
+// One value of KeySettings: its section and name as the YAML and the admin API write them (`limits: { rpm: 60
+// }`), and the whole numbers it takes (milliseconds for names ending in _ms).
+struct KeySettingField {
+    std::string_view section;
+    std::string_view name;
+    long long min;
+    long long max;
+    std::optional<long long> (*get)(const KeySettings&);
+    void (*set)(KeySettings&, std::optional<long long>);  // nothing: unset
+
+    bool accepts(long long value) const { return value >= min && value <= max; }
+};
+
+inline constexpr std::string_view kKeySettingSections[] = {"limits", "timeouts", "queue"};
+// The fields of one of kKeySettingSections, in the order the docs list them; none for another name.
+std::span<const KeySettingField> key_setting_fields(std::string_view section);
 
 // The admission queue: requests wait there when every candidate deployment is saturated.
 struct AdmissionConfig {
@@ -134,15 +166,15 @@ struct ApiKeyConfig {
     std::optional<std::int64_t> expires_unix_ms;  // `expires: 2026-12-31` or `2026-12-31T18:00:00Z`
     std::vector<std::string> allowed_models;      // empty: every model
     RoutePreferences routing;
-    LimitsConfig limits;
-    TimeoutsConfig timeouts;
-    KeyQueueConfig queue;
+    KeySettings settings;
 };
 
 // The spend ledger: an SQLite file (WAL) with keys, budgets and one row per request.
 struct LedgerConfig {
     std::string path;                   // resolved; empty: no ledger (and no budgets)
     std::string durability = "normal";  // normal: what is on record survives a crash; full: a power cut too
+    // How often a running gateway looks for key changes another process (the CLI) made in the ledger.
+    Millis key_poll{1'000};
 };
 
 // A spending limit. `scope` in the YAML is `global` or a mapping with one of team, key, model, task, or key

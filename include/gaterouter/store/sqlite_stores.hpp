@@ -41,6 +41,7 @@ class SqliteKeyStore final : public KeyStore {
     std::int64_t put_api_key(const ApiKeyRecord& key) override;
     std::vector<ApiKeyRecord> api_keys() const override;
     bool revoke_api_key(std::string_view name, std::int64_t at_unix_ms) override;
+    std::int64_t key_generation() const override;
 
   private:
     const SqliteDatabase& database_;

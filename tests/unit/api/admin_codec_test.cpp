@@ -104,6 +104,123 @@ TEST(AdminCodec, KeyJsonNeverHasTheHashAndSaysTheStatus) {
     EXPECT_EQ(key_json(l, kJan15 + 10)["status"], "revoked");
 }
 
+TEST(AdminCodec, KeySettingsAreMergePatchesOfTheConfigsSections) {
+    store::KeySettingsRecord r;
+    apply_key_settings(nlohmann::json::parse(R"({"limits":{"rpm":60,"tpm":1000},"queue":{"max_depth":0}})"),
+                       r);
+    EXPECT_EQ(r.limits_rpm, 60);
+    EXPECT_EQ(r.limits_tpm, 1000);
+    EXPECT_EQ(r.queue_max_depth, 0);
+    apply_key_settings(
+        nlohmann::json::parse(R"({"limits":{"tpm":null,"max_in_flight":3},"timeouts":{"total_ms":500}})"), r);
+    EXPECT_EQ(r.limits_rpm, 60) << "a member not named stays";
+    EXPECT_FALSE(r.limits_tpm) << "null unsets";
+    EXPECT_EQ(r.limits_max_in_flight, 3);
+    EXPECT_EQ(r.timeouts_total_ms, 500);
+    apply_key_settings(nlohmann::json::parse(R"({"limits":null,"team":"x"})"), r);
+    EXPECT_FALSE(r.limits_rpm || r.limits_tpm || r.limits_max_in_flight) << "a null section clears it";
+    EXPECT_EQ(r.timeouts_total_ms, 500);
+    EXPECT_EQ(r.queue_max_depth, 0);
+
+    const nlohmann::json j = key_settings_json(r);
+    EXPECT_EQ(j,
+              nlohmann::json::parse(R"({"limits":{},"timeouts":{"total_ms":500},"queue":{"max_depth":0}})"));
+}
+
+TEST(AdminCodec, KeySettingRefusalsNameTheField) {
+    const auto refused = [](const char* body) {
+        return param_of([body] {
+            store::KeySettingsRecord r;
+            apply_key_settings(nlohmann::json::parse(body), r);
+        });
+    };
+    EXPECT_EQ(refused(R"({"limits":{"rpm":0}})"), "limits.rpm");
+    EXPECT_EQ(refused(R"({"limits":{"rpm":1.5}})"), "limits.rpm");
+    EXPECT_EQ(refused(R"({"limits":{"rpm":"60"}})"), "limits.rpm");
+    EXPECT_EQ(refused(R"({"limits":{"rpm":18446744073709551615}})"), "limits.rpm");
+    EXPECT_EQ(refused(R"({"limits":{"rmp":5}})"), "limits.rmp");
+    EXPECT_EQ(refused(R"({"limits":[1]})"), "limits");
+    EXPECT_EQ(refused(R"({"timeouts":{"first_token_ms":-1}})"), "timeouts.first_token_ms");
+    EXPECT_EQ(refused(R"({"queue":{"share":1001}})"), "queue.share");
+    store::KeySettingsRecord untouched;
+    untouched.limits_rpm = 7;
+    EXPECT_EQ(
+        param_of([&] { apply_key_settings(nlohmann::json::parse(R"({"limits":{"rpm":0}})"), untouched); }),
+        "limits.rpm");
+    EXPECT_EQ(untouched.limits_rpm, 7) << "a refused body changes nothing";
+}
+
+// One table decides for the YAML and the admin API alike: each accepts a field's bounds and refuses one
+// beyond.
+TEST(AdminCodec, KeySettingsTakeWhatTheConfigTakes) {
+    const std::string sha = std::string(64, 'a');
+    const auto yaml_accepts = [&](std::string_view section, std::string_view name, long long v) {
+        try {
+            config::load_config_text("api_keys: [{name: k, sha256: " + sha + ", " + std::string(section) +
+                                         ": {" + std::string(name) + ": " + std::to_string(v) +
+                                         "}}]\nproviders: [{name: p, kind: openai, base_url: 'http://h'}]\n"
+                                         "models: [{id: m, provider: p}]\n",
+                                     "t.yaml");
+            return true;
+        } catch (const config::ConfigError&) {
+            return false;
+        }
+    };
+    const auto api_accepts = [](std::string_view section, std::string_view name, long long v) {
+        store::KeySettingsRecord r;
+        try {
+            apply_key_settings({{std::string(section), {{std::string(name), v}}}}, r);
+            return true;
+        } catch (const AdminFailure&) {
+            return false;
+        }
+    };
+    for (const std::string_view section : config::kKeySettingSections) {
+        for (const auto& f : config::key_setting_fields(section)) {
+            for (const long long v : {f.min - 1, f.min, f.max, f.max + 1}) {
+                EXPECT_EQ(yaml_accepts(section, f.name, v), api_accepts(section, f.name, v))
+                    << section << "." << f.name << " = " << v;
+                EXPECT_EQ(api_accepts(section, f.name, v), v >= f.min && v <= f.max) << f.name << " " << v;
+            }
+        }
+    }
+}
+
+TEST(AdminCodec, StoredKeySettingsConvertBothWaysAndOutOfRangeOnesAreLeftOut) {
+    config::KeySettings s;
+    s.limits.rpm = 60;
+    s.timeouts.first_token = std::chrono::milliseconds(250);
+    s.queue.share = 2;
+    const store::KeySettingsRecord r = record_of(s);
+    EXPECT_EQ(r.limits_rpm, 60);
+    EXPECT_EQ(r.timeouts_first_token_ms, 250);
+    EXPECT_EQ(r.queue_share, 2);
+    EXPECT_EQ(settings_of(r), s);
+    store::KeySettingsRecord edited = r;
+    edited.limits_rpm = 0;  // the file edited by hand: not a limit anyone could have set
+    edited.queue_share = -3;
+    const config::KeySettings read = settings_of(edited);
+    EXPECT_FALSE(read.limits.rpm);
+    EXPECT_FALSE(read.queue.share);
+    EXPECT_EQ(read.timeouts.first_token, std::chrono::milliseconds(250));
+}
+
+TEST(AdminCodec, AConfigKeysCopyAndListingKeepItsSettings) {
+    config::ApiKeyConfig k;
+    k.name = "cfg";
+    k.sha256 = std::string(64, 'b');
+    k.settings.limits.max_in_flight = 4;
+    const store::ApiKeyRecord r = record_of(k, kJan15);
+    EXPECT_EQ(r.sha256_hex, k.sha256);
+    EXPECT_EQ(r.created_unix_ms, kJan15);
+    EXPECT_EQ(r.settings.limits_max_in_flight, 4);
+    const nlohmann::json listed = key_json(listing_of(k), kJan15);
+    EXPECT_EQ(listed["limits"], nlohmann::json::parse(R"({"max_in_flight":4})"));
+    EXPECT_EQ(listed["source"], "config");
+    EXPECT_EQ(listed["created"], nullptr);
+    EXPECT_EQ(listed.dump().find(k.sha256), std::string::npos);
+}
+
 TEST(AdminCodec, BudgetBodies) {
     const store::BudgetRecord r = budget_record_from_json(
         nlohmann::json::parse(

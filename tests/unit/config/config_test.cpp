@@ -695,9 +695,9 @@ TEST(Config, ReadsTheAdmissionQueueKeyQueuesAndHedging) {
     EXPECT_EQ(c.admission.max_wait.count(), 700);
     EXPECT_EQ(c.admission.poll.count(), 5);
     ASSERT_EQ(c.api_keys.size(), 1U);
-    EXPECT_EQ(c.api_keys[0].queue.share, 4U);
-    EXPECT_EQ(c.api_keys[0].queue.max_depth, 2U);
-    EXPECT_EQ(c.api_keys[0].queue.max_wait->count(), 90);
+    EXPECT_EQ(c.api_keys[0].settings.queue.share, 4U);
+    EXPECT_EQ(c.api_keys[0].settings.queue.max_depth, 2U);
+    EXPECT_EQ(c.api_keys[0].settings.queue.max_wait->count(), 90);
     ASSERT_EQ(c.routing.policies.size(), 2U);
     ASSERT_TRUE(c.routing.policies[0].hedge);
     EXPECT_EQ(c.routing.policies[0].hedge->after->count(), 250);
@@ -774,4 +774,60 @@ TEST(Config, RefusesAdminTokensShorterThan32Characters) {
     const Config c = load_config_text(yaml, "t.yaml");
     EXPECT_TRUE(c.admin.enabled);
     EXPECT_EQ(c.admin.token, thirty_two);
+}
+
+TEST(Config, ReadsKeySettingsAndHowOftenTheLedgerIsWatched) {
+    const Config c = load_config_text(
+        std::string("api_keys:\n"
+                    "  - {name: k, sha256: ") +
+            kSha +
+            ", limits: {rpm: 60, max_in_flight: 2}, timeouts: {total_ms: 9000}, queue: {max_depth: 0}}\n"
+            "ledger: {path: l.db, key_poll_ms: 250}\n" +
+            kProvidersAndModels,
+        "t.yaml");
+    ASSERT_EQ(c.api_keys.size(), 1U);
+    const KeySettings& s = c.api_keys[0].settings;
+    EXPECT_EQ(s.limits.rpm, 60U);
+    EXPECT_FALSE(s.limits.tpm);
+    EXPECT_EQ(s.limits.max_in_flight, 2U);
+    EXPECT_EQ(s.timeouts.total, Millis(9000));
+    EXPECT_FALSE(s.timeouts.first_token);
+    EXPECT_EQ(s.queue.max_depth, 0U);
+    EXPECT_EQ(c.ledger.key_poll, Millis(250));
+    EXPECT_EQ(load_config_text(kProvidersAndModels, "t.yaml").ledger.key_poll, Millis(1000));  // the default
+}
+
+TEST(Config, ChecksKeySettingsByTheirTable) {
+    const auto ps = problems_of(std::string("api_keys:\n"
+                                            "  - {name: k, sha256: ") +
+                                kSha +
+                                ", limits: {rpm: 0, rmp: 5}, timeouts: {total_ms: 86400001}, queue: 3}\n"
+                                "ledger: {path: l.db, key_poll_ms: 0}\n" +
+                                kProvidersAndModels);
+    EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].limits.rpm", "between 1 and 1000000000"));
+    EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].limits.rmp", "did you mean 'rpm'"));
+    EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].timeouts.total_ms", "between 1 and 86400000"));
+    EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].queue", "mapping"));
+    EXPECT_TRUE(has_problem(ps, 3, "ledger.key_poll_ms", ""));
+    EXPECT_EQ(ps.size(), 5U) << listed(ps);
+}
+
+TEST(Config, KeySettingFieldsCoverEverySectionAndReadBackWhatTheySet) {
+    std::size_t count = 0;
+    for (const std::string_view section : kKeySettingSections) {
+        ASSERT_FALSE(key_setting_fields(section).empty()) << section;
+        for (const KeySettingField& f : key_setting_fields(section)) {
+            EXPECT_EQ(f.section, section);
+            KeySettings s;
+            EXPECT_FALSE(f.get(s)) << f.name;
+            f.set(s, f.max);
+            EXPECT_EQ(f.get(s), f.max) << f.name;
+            EXPECT_NE(s, KeySettings{}) << f.name;
+            f.set(s, std::nullopt);
+            EXPECT_EQ(s, KeySettings{}) << f.name;
+            ++count;
+        }
+    }
+    EXPECT_EQ(count, 8U);
+    EXPECT_TRUE(key_setting_fields("routing").empty());
 }

@@ -167,6 +167,55 @@ TEST(StoreKeys, PutListRevoke) {
     EXPECT_THROW(keys.put_api_key(key), StoreError);
 }
 
+TEST(StoreKeys, SettingsRoundTripAndClearAgain) {
+    TempDatabasePath file;
+    SqliteDatabase database(file.options());
+    SqliteKeyStore keys(database);
+    ApiKeyRecord key;
+    key.name = "limited";
+    key.sha256_hex = std::string(64, 'c');
+    key.settings = {60, 100'000, 2, 30'000, 5'000, 3, 0, 750};
+    keys.put_api_key(key);
+    EXPECT_EQ(keys.api_keys().at(0).settings, key.settings);
+
+    key.settings = {};
+    key.settings.queue_max_depth = 4;
+    keys.put_api_key(key);
+    EXPECT_EQ(keys.api_keys().at(0).settings, key.settings);
+}
+
+// The generation is how a running gateway learns that another process (the CLI) changed a key.
+TEST(StoreKeys, EveryKeyChangeFromAnyConnectionMovesTheGeneration) {
+    TempDatabasePath file;
+    SqliteDatabase gateway(file.options());
+    SqliteKeyStore watched(gateway);
+    SqliteDatabase cli(file.options());
+    SqliteKeyStore other(cli);
+    std::int64_t last = watched.key_generation();
+    EXPECT_EQ(watched.key_generation(), last) << "reading alone moves nothing";
+    const auto moved = [&] {
+        const std::int64_t now = watched.key_generation();
+        const bool changed = now != last;
+        last = now;
+        return changed;
+    };
+    ApiKeyRecord key;
+    key.name = "k";
+    key.sha256_hex = std::string(64, 'd');
+    other.put_api_key(key);
+    EXPECT_TRUE(moved()) << "created";
+    key.settings.limits_rpm = 5;
+    other.put_api_key(key);
+    EXPECT_TRUE(moved()) << "changed";
+    ASSERT_TRUE(other.revoke_api_key("k", 1000));
+    EXPECT_TRUE(moved()) << "revoked";
+    SqliteLedgerStore ledger(gateway);
+    std::vector<LedgerEntry> rows;
+    rows.push_back(sample_request("r1", 1000, 10));
+    ledger.write_batch(rows);
+    EXPECT_FALSE(moved()) << "a request row is no key change";
+}
+
 TEST(StoreBudgets, PutListDelete) {
     TempDatabasePath file;
     SqliteDatabase database(file.options());

@@ -66,6 +66,26 @@ void set_user_version(const std::string& path, int version) {
     sqlite3_close(db);
 }
 
+// Takes a fresh ledger back to schema 3, as a gateway before key settings left it: api_keys without their
+// limits, timeouts and queue columns, and no key generation.
+void back_to_schema_3(const std::string& path) {
+    exec_all(path, R"sql(
+        DROP TRIGGER api_key_inserted;
+        DROP TRIGGER api_key_updated;
+        DROP TRIGGER api_key_deleted;
+        DROP TABLE key_changes;
+        ALTER TABLE api_keys DROP COLUMN limits_rpm;
+        ALTER TABLE api_keys DROP COLUMN limits_tpm;
+        ALTER TABLE api_keys DROP COLUMN limits_max_in_flight;
+        ALTER TABLE api_keys DROP COLUMN timeouts_total_ms;
+        ALTER TABLE api_keys DROP COLUMN timeouts_first_token_ms;
+        ALTER TABLE api_keys DROP COLUMN queue_share;
+        ALTER TABLE api_keys DROP COLUMN queue_max_depth;
+        ALTER TABLE api_keys DROP COLUMN queue_max_wait_ms;
+        PRAGMA user_version = 3;
+    )sql");
+}
+
 }  // namespace
 
 TEST(StoreDatabase, MigratesAnEmptyFileToTheLatestSchema) {
@@ -75,14 +95,15 @@ TEST(StoreDatabase, MigratesAnEmptyFileToTheLatestSchema) {
         EXPECT_EQ(database.schema_version(), SqliteDatabase::latest_schema_version());
         EXPECT_GE(SqliteDatabase::latest_schema_version(), 1);
     }
-    const std::set<std::string> expected{"api_keys",      "budgets",  "journal_mark",
-                                         "request_order", "requests", "reservations"};
+    const std::set<std::string> expected{"api_keys", "budgets",      "journal_mark", "key_changes",
+                                         "requests", "reservations", "request_order"};
     EXPECT_EQ(table_names(file.path()), expected);
 }
 
 TEST(StoreDatabase, MigratingALedgerOfSchema2PutsItsRequestRowsInTimeOrder) {
     TempDatabasePath file;
     { SqliteDatabase database(file.options()); }
+    back_to_schema_3(file.path());
     // The requests table as schema 2 had it (ids in insertion order, an index on time), with rows written
     // out of time order.
     exec_all(file.path(), R"sql(
@@ -114,6 +135,29 @@ TEST(StoreDatabase, MigratingALedgerOfSchema2PutsItsRequestRowsInTimeOrder) {
     SqliteLedgerStore ledger(database);
     EXPECT_EQ(ledger.sum_cost(between(0, 5000)), 20);
     EXPECT_EQ(ledger.sum_cost(between(5000, 10000)), 103);
+}
+
+TEST(StoreDatabase, ALedgerOfSchema3KeepsItsKeysWhichTakeSettingsFromThenOn) {
+    TempDatabasePath file;
+    { SqliteDatabase database(file.options()); }
+    back_to_schema_3(file.path());
+    exec_all(file.path(), R"sql(
+        INSERT INTO api_keys (name, team, sha256, created_ms, expires_ms, revoked_ms, allowed_models, policy)
+        VALUES ('old', 'web', 'hash-of-old', 1000, NULL, NULL, 'm-fast', 'cost');
+    )sql");
+    SqliteDatabase database(file.options());
+    EXPECT_EQ(database.schema_version(), SqliteDatabase::latest_schema_version());
+    SqliteKeyStore keys(database);
+    std::vector<ApiKeyRecord> listed = keys.api_keys();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].team, "web");
+    EXPECT_EQ(listed[0].allowed_models, std::vector<std::string>{"m-fast"});
+    EXPECT_EQ(listed[0].settings, KeySettingsRecord{});  // none set: no limits, as before
+    const std::int64_t generation = keys.key_generation();
+    listed[0].settings.limits_rpm = 60;
+    keys.put_api_key(listed[0]);
+    EXPECT_EQ(keys.api_keys()[0].settings.limits_rpm, 60);
+    EXPECT_NE(keys.key_generation(), generation);
 }
 
 TEST(StoreDatabase, ReopensWithoutMigratingAgainAndKeepsData) {

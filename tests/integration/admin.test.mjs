@@ -206,6 +206,30 @@ describe('keys', () => {
     assert.match(body.error.message, /expired/);
   });
 
+  test('a key issued at run time takes limits from its first request; PATCH changes them; bad ones are 400', async () => {
+    const k = await createKey({ name: 'limited', limits: { rpm: 2 }, timeouts: { total_ms: 30000 },
+      queue: { max_depth: 0 } });
+    assert.deepEqual(k.limits, { rpm: 2 });
+    assert.deepEqual(k.timeouts, { total_ms: 30000 });
+    assert.deepEqual(k.queue, { max_depth: 0 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(gw, hello('m-fast'), { key: k.key });
+      statuses.push(res.status);
+      if (i === 0) assert.equal(res.headers.get('x-ratelimit-limit-requests'), '2');
+      await res.text();
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+    const patched = await adminJson('PATCH', '/admin/v1/keys/limited', { limits: { rpm: 100 } });
+    assert.deepEqual(patched.limits, { rpm: 100 });
+    const res = await chat(gw, hello('m-fast'), { key: k.key });
+    assert.equal(res.headers.get('x-ratelimit-limit-requests'), '100');
+    await res.text();
+    for (const [limits, param] of [[{ rpm: 0 }, 'limits.rpm'], [{ rmp: 5 }, 'limits.rmp'], [5, 'limits']]) {
+      await expectError(await admin('POST', '/admin/v1/keys', { name: 'badlimits', limits }), 400, undefined, param);
+    }
+  });
+
   test('refusals: bad fields 400 naming the field, duplicates 409, unknown names 404', async () => {
     for (const [body, param] of [
       [{}, 'name'], [{ name: 'has space' }, 'name'], [{ name: 'x', expires: 'tomorrow' }, 'expires'],

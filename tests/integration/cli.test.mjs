@@ -91,7 +91,7 @@ describe('beside a running gateway (--config)', () => {
     const ledger = tempFile('shared.db', '');
     gw = await startGateway(`${gatewayConfig(sim.url)}
   - { name: cfgkey, team: ops, sha256: "${sha256(CFG_KEY)}" }
-ledger: { path: "${ledger}" }
+ledger: { path: "${ledger}", key_poll_ms: 200 }
 admin: { listen: "127.0.0.1:0", token_env: GR_TEST_ADMIN_TOKEN }
 `, { args: ['--fake-clock', String(Date.UTC(2031, 2, 10, 9))], env: { GR_TEST_ADMIN_TOKEN: ADMIN_TOKEN } });
     const logs = await poll(() => gw.logs.err, (t) => /gaterouter \S+ listening on/.test(t) && /admin API listening/.test(t));
@@ -105,20 +105,30 @@ admin: { listen: "127.0.0.1:0", token_env: GR_TEST_ADMIN_TOKEN }
   });
   const env = { GR_TEST_ADMIN_TOKEN: ADMIN_TOKEN };
   // The gateway's fake clock is in 2031, after the real one: what the CLI revokes now is revoked for it too.
-  const reloadKeys = async () => {
+  const listKeys = async () => {
     const res = await fetch(`${adminUrl}/admin/v1/keys`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(res.status, 200);
     return res.json();
   };
+  // Nobody calls the admin API: the gateway sees the CLI's change itself, within ledger.key_poll_ms (200 here;
+  // 3 s allowed for a loaded machine).
+  const statusWithin = async (key, status) => {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      const res = await chat(gw, hello('m-fast'), { key });
+      const text = await res.text();
+      if (res.status === status) return JSON.parse(text);
+      assert.ok(Date.now() < deadline, `still ${res.status}, not ${status}, 3 s after the CLI's change`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
 
-  test('a key created by the CLI works once the gateway re-reads its keys; spend adds up; revoke', async () => {
+  test('a key created by the CLI works within key_poll_ms, without a restart; spend adds up; revoke', async () => {
     const key = (await ok(['keys', 'create', 'cli-user', '--team', 'batch', '--config', configPath], env)).stdout.trim();
-    await expectError(await chat(gw, hello('m-fast'), { key }), 401, 'invalid_api_key');
-    const listed = await reloadKeys(); // the admin API's key listing puts the store's keys in force
-    assert.ok(listed.data.some((k) => k.name === 'cli-user'));
+    const first = (await statusWithin(key, 200)).usage;
 
-    let cost = 0;
-    for (let i = 0; i < 3; i++) {
+    let cost = first.prompt_tokens * 1000 + first.completion_tokens * 2000;
+    for (let i = 0; i < 2; i++) {
       const res = await chat(gw, hello('m-fast'), { key });
       assert.equal(res.status, 200);
       const { usage } = await res.json();
@@ -151,14 +161,29 @@ admin: { listen: "127.0.0.1:0", token_env: GR_TEST_ADMIN_TOKEN }
     assert.equal(none.total.requests, 0);
 
     await ok(['keys', 'revoke', 'cli-user', '--config', configPath], env);
-    await reloadKeys();
+    await statusWithin(key, 401);
     await expectError(await chat(gw, hello('m-fast'), { key }), 401, 'invalid_api_key');
   });
 
-  test('a config key revoked by the CLI is refused once the gateway re-reads its keys', async () => {
+  test('keys create takes limits: a key with --limits-rpm 2 gets 429 on its third request', async () => {
+    const key = (await ok(['keys', 'create', 'cli-limited', '--limits-rpm', '2', '--config', configPath], env))
+      .stdout.trim();
+    await statusWithin(key, 200); // one request spent
+    const res = await chat(gw, hello('m-fast'), { key });
+    assert.equal(res.headers.get('x-ratelimit-limit-requests'), '2');
+    await res.text();
+    await expectError(await chat(gw, hello('m-fast'), { key }), 429, 'rate_limit_exceeded');
+    assert.deepEqual((await listKeys()).data.find((k) => k.name === 'cli-limited').limits, { rpm: 2 });
+    const bad = await run(['keys', 'create', 'cli-bad', '--limits-rpm', '0', '--config', configPath], env);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /limits\.rpm/);
+  });
+
+  test('a config key revoked by the CLI is refused within key_poll_ms', async () => {
     assert.equal((await chat(gw, hello('m-fast'), { key: CFG_KEY })).status, 200);
     await ok(['keys', 'revoke', 'cfgkey', '--config', configPath], env);
-    const listed = await reloadKeys();
+    await statusWithin(CFG_KEY, 401);
+    const listed = await listKeys();
     const cfg = listed.data.find((k) => k.name === 'cfgkey');
     assert.equal(cfg.source, 'config');
     assert.equal(cfg.status, 'revoked');

@@ -237,7 +237,9 @@ void apply_key_settings(const nlohmann::json& body, store::KeySettingsRecord& re
         }
         if (!patch.is_object())
             bad_field(key, key + " must be an object (" + field_names(fields) + ") or null.");
-        for (const auto& [name, value] : patch.items()) {
+        for (const auto& item : patch.items()) {
+            const std::string& name = item.key();  // not a structured binding: clang 14 cannot capture one
+            const nlohmann::json& value = item.value();
             const std::string param = key + "." + name;
             const auto f =
                 std::find_if(fields.begin(), fields.end(),

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -146,9 +147,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // Where the bytes end in a broken request, Beast 1.74 may still be waiting for more in one reading
         // when it has refused in the other: it parses a header that arrived whole at once, but one in pieces
         // only once it sees CRLF CRLF (a bare LF header is refused whole and waits cut: corpus bare_lf), and
-        // checks a chunked body's limit as the chunks come (corpus chunk_ext_body_limit). The client then
-        // gets no answer before the connection closes; two different answers would be a finding.
-        FUZZ_CHECK(cut.refused == whole.refused || !cut.refused || !whole.refused);
+        // checks a chunked body's limit as the chunks come (corpus chunk_ext_body_limit), so a chunk line too
+        // long for the limit and malformed too is 413 in pieces and 400 whole (corpus chunk_ext_malformed).
+        // Either way nothing was served and the connection closes; any other pair of answers is a finding.
+        const auto limit_first = [](const Outcome& o) {
+            return o.refused == http::Status::payload_too_large;
+        };
+        if (cut.refused && whole.refused && cut.refused != whole.refused && !limit_first(cut) &&
+            !limit_first(whole))
+            std::fprintf(stderr, "whole: %u, in pieces of %zu: %u (limits %zu/%zu)\n",
+                         static_cast<unsigned>(*whole.refused), piece, static_cast<unsigned>(*cut.refused),
+                         limits.max_header_bytes, limits.max_body_bytes);
+        FUZZ_CHECK(cut.refused == whole.refused || !cut.refused || !whole.refused || limit_first(cut) ||
+                   limit_first(whole));
     }
     return 0;
 }

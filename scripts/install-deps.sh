@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config ca-certificates
           libboost-dev nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libssl-dev libsqlite3-dev
-          libgtest-dev libbenchmark-dev libhiredis-dev nodejs npm)
+          libgtest-dev libbenchmark-dev libhiredis-dev nodejs npm
+          clang-14 libclang-rt-14-dev llvm-14)  # clang: the fuzz targets (libFuzzer, ASan, symbolizer)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk nginx-light)
 fi

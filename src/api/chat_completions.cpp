@@ -510,14 +510,17 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
 
     std::optional<std::string> answer = provider.chat->translate_response(std::move(body), model);
     if (!answer) co_return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
+    provider.secrets.scrub(*answer);
+    const openai::AnswerUsage read = openai::read_answer_usage(*answer);
+    if (!read.is_object)
+        co_return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
     http::Response res{http::Status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
     stamp_candidate(res, candidate);
     res.body() = std::move(*answer);
-    provider.secrets.scrub(res.body());
     scope.served_by(model);
-    if (const auto usage = openai::read_usage(res.body())) {
-        scope.set_usage(*usage, cost_of(*usage, model));
+    if (read.usage) {
+        scope.set_usage(*read.usage, cost_of(*read.usage, model));
     } else {
         // No usage reported: about four bytes per token of the answer, its JSON framing included, so an
         // answer is never free.

@@ -60,14 +60,15 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
     }
     std::optional<std::string> answer =
         provider.embeddings->translate_embeddings_response(std::move(body), embeddings, *model);
-    if (!answer) {
+    if (answer) provider.secrets.scrub(*answer);
+    const openai::AnswerUsage read = answer ? openai::read_answer_usage(*answer) : openai::AnswerUsage{};
+    if (!read.is_object) {
         openai::ApiError error = openai::upstream_bad_response(model->id, "the answer was not a JSON object");
         co_await scope.fail(std::move(error));
         co_return;
     }
-    provider.secrets.scrub(*answer);
     scope.served_by(*model);
-    if (const auto usage = openai::read_usage(*answer)) scope.set_usage(*usage, cost_of(*usage, *model));
+    if (read.usage) scope.set_usage(*read.usage, cost_of(*read.usage, *model));
     co_await scope.send_json(http::Status::ok, std::move(*answer));
 }
 

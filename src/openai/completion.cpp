@@ -28,22 +28,26 @@ std::int64_t token_count(const nlohmann::json& usage, std::string_view key) {
 }
 
 std::optional<Usage> read_usage(std::string_view text) {
+    return read_answer_usage(text).usage;
+}
+
+AnswerUsage read_answer_usage(std::string_view text) {
     JsonSyntaxError error;
     const std::optional<JsonValue> root = scan_json(text, error);
-    if (!root || root->type != JsonType::object) return std::nullopt;
+    if (!root || root->type != JsonType::object) return {};
     std::string_view raw;
     for_each_member(*root, [&raw](std::string_view key, const JsonValue& v) {
         if (key_equals(key, "usage") && v.type == JsonType::object) raw = v.raw;
         return raw.empty();
     });
-    if (raw.empty()) return std::nullopt;
+    if (raw.empty()) return {true, std::nullopt};
     const nlohmann::json u = openai::parse_json(raw);
     Usage usage;
     usage.prompt_tokens = token_count(u, "prompt_tokens");
     usage.completion_tokens = token_count(u, "completion_tokens");
     usage.cached_tokens = token_count(field(u, "prompt_tokens_details"), "cached_tokens");
     usage.reasoning_tokens = token_count(field(u, "completion_tokens_details"), "reasoning_tokens");
-    return usage;
+    return {true, usage};
 }
 
 std::int64_t unix_now() {

@@ -40,14 +40,6 @@ class OpenAiStreamTranslator final : public StreamTranslator {
     bool finished_ = false;
 };
 
-// An OpenAI-compatible answer is passed on as it is, once it is known to be a JSON object.
-std::optional<std::string> json_object(std::string body) {
-    openai::JsonSyntaxError ignored;
-    const auto root = openai::scan_json(body, ignored);
-    if (!root || root->type != openai::JsonType::object) return std::nullopt;
-    return body;
-}
-
 }  // namespace
 
 namespace {
@@ -127,14 +119,16 @@ http::Request OpenAiProtocol::build_embeddings_request(const EmbeddingsRequest& 
     return up;
 }
 
+// An OpenAI-compatible answer is passed on as it came: the caller's one scan of it checks that it is a JSON
+// object (openai::read_answer_usage).
 std::optional<std::string> OpenAiProtocol::translate_embeddings_response(std::string body,
                                                                          const EmbeddingsRequest&,
                                                                          const catalog::Model&) const {
-    return json_object(std::move(body));
+    return body;
 }
 
 std::optional<std::string> OpenAiProtocol::translate_response(std::string body, const catalog::Model&) const {
-    return json_object(std::move(body));
+    return body;
 }
 
 std::unique_ptr<StreamTranslator> OpenAiProtocol::stream_translator(const catalog::Model&,

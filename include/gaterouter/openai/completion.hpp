@@ -30,6 +30,14 @@ std::int64_t token_count(const nlohmann::json& usage, std::string_view key);
 // it has none (or it is null). Only the usage member is parsed into a tree.
 std::optional<Usage> read_usage(std::string_view text);
 
+// A whole answer read once: whether it is a JSON object at all (an answer relayed as the upstream sent it is
+// checked here, not scanned twice), and its usage when it reports one.
+struct AnswerUsage {
+    bool is_object = false;
+    std::optional<Usage> usage;
+};
+AnswerUsage read_answer_usage(std::string_view text);
+
 std::int64_t unix_now();
 
 // A `chat.completion` with one choice made of `message` (an assistant message object).

@@ -51,7 +51,9 @@ class ChatProtocol {
     virtual http::Request build_request(const openai::ChatRequest& request, std::string& body,
                                         const catalog::Model& model) const = 0;
     // A successful non-streaming upstream body as an OpenAI `chat.completion` body; nothing when the body is
-    // not an answer (not a JSON object), which is the upstream's failure, not an empty answer.
+    // not an answer it can translate, which is the upstream's failure, not an empty answer. What it returns
+    // may still not be a JSON object (a body relayed as it came): the caller checks, with the one scan that
+    // reads its usage (openai::read_answer_usage).
     virtual std::optional<std::string> translate_response(std::string body,
                                                           const catalog::Model& model) const = 0;
     virtual std::unique_ptr<StreamTranslator> stream_translator(const catalog::Model& model,

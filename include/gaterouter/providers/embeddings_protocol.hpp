@@ -35,8 +35,8 @@ class EmbeddingsProtocol {
     virtual ~EmbeddingsProtocol() = default;
     virtual http::Request build_embeddings_request(const EmbeddingsRequest& request, std::string& body,
                                                    const catalog::Model& model) const = 0;
-    // The upstream's answer as OpenAI's {"object":"list","data":[...],"model","usage"}; nothing when it is
-    // not a JSON object.
+    // The upstream's answer as OpenAI's {"object":"list","data":[...],"model","usage"}; nothing when it
+    // cannot be translated. As for chat answers, the caller checks that the result is a JSON object.
     virtual std::optional<std::string> translate_embeddings_response(std::string body,
                                                                      const EmbeddingsRequest& request,
                                                                      const catalog::Model& model) const = 0;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gaterouter/openai/completion.hpp"
 #include "protocol_fixture.hpp"
 
 using namespace gaterouter;
@@ -75,7 +76,12 @@ TEST(OpenAiProtocol, ReplacesANullStreamOptionsInsteadOfSendingTwo) {
 TEST(OpenAiProtocol, AnAnswerOrEventThatIsNotAJsonObjectIsAFailure) {
     fixture::ProtocolFixture f{"openai", "/v1", "m"};
     const OpenAiProtocol protocol;
-    EXPECT_FALSE(protocol.translate_response("<html>502</html>", f.model));
+    // Relayed as it came; the one scan of the answer, which also reads its usage, finds it is no answer.
+    const auto relayed = protocol.translate_response("<html>502</html>", f.model);
+    ASSERT_TRUE(relayed);
+    EXPECT_FALSE(openai::read_answer_usage(*relayed).is_object);
+    EXPECT_TRUE(openai::read_answer_usage(R"({"id":"x"})").is_object);
+    EXPECT_FALSE(openai::read_answer_usage(R"({"id":"x"})").usage);
     bool finished = true;
     const auto payloads = f.stream(protocol, "data: {\"a\":1}\n\ndata: {\"choi", false, &finished);
     EXPECT_FALSE(finished);

@@ -39,7 +39,7 @@ for suite in "${suites[@]}"; do
       # A sanitizer report goes to the stderr of the gateway or simulator, which the harness may not show:
       # log_path keeps each process's report in a file, listed below when there is one.
       rm -rf "$build/reports" && mkdir -p "$build/reports"
-      GATEROUTER_BIN=$build/gaterouter GATEROUTER_SIM_BIN=$build/tools/sim/gaterouter-sim \
+      GATEROUTER_SANITIZED=1 GATEROUTER_BIN=$build/gaterouter GATEROUTER_SIM_BIN=$build/tools/sim/gaterouter-sim \
         ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$build/reports/asan" \
         UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$build/reports/ubsan" \
         node --test --test-reporter=spec tests/integration/ || status=1

@@ -24,6 +24,7 @@ template <std::size_t N>
 void pack_text(const std::array<std::string_view, N>& fields, std::uint16_t (&lengths)[N], char* text) {
     for (std::size_t f = 0; f < N; ++f) {
         lengths[f] = static_cast<std::uint16_t>(fields[f].size());
+        if (fields[f].empty()) continue;  // an empty view's data() may be null, which memcpy must not get
         std::memcpy(text, fields[f].data(), fields[f].size());
         text += fields[f].size();
     }

@@ -124,5 +124,8 @@ int main(int argc, char** argv) {
     signals_io.run();
     for (auto& w : workers) net::post(w->io, [&io = w->io] { io.stop(); });
     for (auto& w : workers) w->thread.join();
+    // Stopping destroys the coroutines still in flight, and those update the simulator's counters as they
+    // go: the workers go before `sim`, which was declared after them.
+    workers.clear();
     return 0;
 }

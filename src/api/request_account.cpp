@@ -46,15 +46,12 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
                                                                    std::string_view task) {
     task_ = task;
     prompt_estimate_ = decision.needs.prompt_tokens;
+    decision_ = &decision;
     Ledger* ledger = services_.ledger.get();
     if (ledger == nullptr || decision.candidates.empty()) co_return std::nullopt;
-    for (const route::Candidate& c : decision.candidates) {
-        max_cost_ =
-            std::max(max_cost_, budget::max_request_cost(*c.model, decision.max_prompt_tokens,
-                                                         decision.needs.max_output_tokens, decision.choices));
-    }
-    // The first candidate whose budgets have room; the plan's others are checked when a failover reaches
-    // them.
+    // Each candidate is held for at its own price, the one about to be tried only: a plan that may fail
+    // over to a dear model does not make a cheap request wait for room it will most likely never use. A
+    // failover to a dearer one tops the hold up first, or is refused (cover).
     std::optional<budget::BudgetRefusal> first_refusal;
     for (const route::Candidate& c : decision.candidates) {
         std::optional<budget::BudgetRefusal> refusal = hold_for(*c.model);
@@ -62,7 +59,7 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
         if (!first_refusal) first_refusal = std::move(refusal);
     }
     if (reserved_for_ == nullptr) {
-        openai::ApiError error = openai::budget_exceeded(first_refusal->message());
+        openai::ApiError error = refused(*first_refusal);
         co_return error;
     }
     if (reservation_.amount() == 0)
@@ -77,7 +74,10 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     }
     held.model = reserved_for_->id;
     held.task = task_;
-    held.amount = reservation_.amount();
+    // On record at the plan's dearest: a crash after a failover to a dearer candidate must not charge less
+    // than that attempt could cost. Only a crashed request is charged this; a settled one pays its usage.
+    for (const route::Candidate& c : decision.candidates)
+        held.amount = std::max(held.amount, max_cost(*c.model));
     if (ledger->slots) {
         // Each worker searches for a free slot from its own place.
         static std::atomic<std::uint32_t> next_worker{0};
@@ -90,8 +90,13 @@ awaitable<std::optional<openai::ApiError>> RequestAccount::reserve(const RouteDe
     co_return std::nullopt;
 }
 
+store::NanoUsd RequestAccount::max_cost(const catalog::Model& model) const {
+    return budget::max_request_cost(model, decision_->max_prompt_tokens, decision_->needs.max_output_tokens,
+                                    decision_->choices);
+}
+
 std::optional<budget::BudgetRefusal> RequestAccount::hold_for(const catalog::Model& model) {
-    auto held = services_.ledger->budgets->reserve(tags_of(key_, model.id, task_), max_cost_);
+    auto held = services_.ledger->budgets->reserve(tags_of(key_, model.id, task_), max_cost(model));
     if (auto* refusal = std::get_if<budget::BudgetRefusal>(&held)) return std::move(*refusal);
     reservation_ =
         std::move(std::get<budget::Reservation>(held));  // the hold for another model, if any, goes
@@ -101,8 +106,17 @@ std::optional<budget::BudgetRefusal> RequestAccount::hold_for(const catalog::Mod
 
 std::optional<openai::ApiError> RequestAccount::cover(const catalog::Model& model) {
     if (services_.ledger == nullptr || reserved_for_ == &model) return std::nullopt;
-    if (auto refusal = hold_for(model)) return openai::budget_exceeded(refusal->message());
+    if (auto refusal = hold_for(model)) return refused(*refusal);
     return std::nullopt;
+}
+
+openai::ApiError RequestAccount::refused(const budget::BudgetRefusal& refusal) const {
+    openai::ApiError error = openai::budget_exceeded(refusal.message());
+    if (refusal.resets_at_unix_ms) {
+        const std::int64_t wait_ms = *refusal.resets_at_unix_ms - services_.wall_clock->now_unix_ms();
+        if (wait_ms > 0) error.retry_after = std::chrono::milliseconds(wait_ms);
+    }
+    return error;
 }
 
 store::RequestRowView RequestAccount::row(unsigned status, std::int64_t time_unix_ms,

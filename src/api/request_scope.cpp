@@ -70,6 +70,10 @@ awaitable<void> RequestScope::fail(openai::ApiError error) {
     // An overloaded gateway always says when to come back, whichever way it found out.
     if (error.code == "gateway_overloaded" && retry_after_.count() == 0)
         retry_after_ = std::chrono::seconds(1);
+    if (error.retry_after.count() > 0) retry_after_ = error.retry_after;
+    // A spent budget refuses the same request again at once: OpenAI's SDKs obey x-should-retry over their
+    // own rule of retrying every 429.
+    if (error.code == "budget_exceeded") should_retry_ = false;
     http::Response res{static_cast<http::Status>(error.status), 11};
     res.set(http::bhttp::field::content_type, "application/json");
     if (error.status == 401) res.set(http::bhttp::field::www_authenticate, "Bearer");

@@ -122,9 +122,10 @@ void Reservation::release() {
 
 std::string BudgetRefusal::message() const {
     std::string text = "Budget '" + budget + "' ($" + store::format_usd(limit) + " " +
-                       std::string(period_phrase(period)) + ") is exhausted: $" +
-                       store::format_usd(committed) +
-                       " of it is spent or held for requests in flight, and this request may cost up to $" +
+                       std::string(period_phrase(period)) + ") " +
+                       (spent >= limit ? "is exhausted" : "has no room for this request") + ": $" +
+                       store::format_usd(spent) + " spent, $" + store::format_usd(held) +
+                       " held for requests in flight, and this request may cost up to $" +
                        store::format_usd(requested) + ".";
     if (resets_at_unix_ms) {
         text += " It resets at " + format_local_time(*resets_at_unix_ms, utc_offset_minutes) + ".";

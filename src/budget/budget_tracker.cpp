@@ -58,7 +58,8 @@ BudgetRefusal BudgetTracker::refusal(NanoUsd requested) const {
     refusal.budget = spec_.name;
     refusal.period = spec_.period;
     refusal.limit = spec_.limit;
-    refusal.committed = committed();
+    refusal.spent = spent_;
+    refusal.held = reserved_;
     refusal.requested = requested;
     if (window_.ends()) refusal.resets_at_unix_ms = window_.end_unix_ms;
     refusal.utc_offset_minutes = spec_.utc_offset_minutes;

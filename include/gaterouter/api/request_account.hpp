@@ -29,12 +29,12 @@ class RequestAccount {
     RequestAccount(const RequestAccount&) = delete;
     RequestAccount& operator=(const RequestAccount&) = delete;
 
-    // Holds the decision's maximum cost (over its candidates) against the budgets of the first candidate that
-    // has room; the 429 to send when no candidate has.
+    // Holds the first candidate's maximum cost against its budgets (or the next candidate's, when those have
+    // no room); the 429 to send when no candidate has room. `decision` outlives the account.
     awaitable<std::optional<openai::ApiError>> reserve(const RouteDecision& decision, std::string_view task);
-    // Before an attempt on `model`: moves the hold to that model's budgets when it is not the one held for;
-    // the 429 error (and nothing held for it) when they have no room, so a failover never overshoots a model
-    // budget.
+    // Before an attempt on `model`: moves the hold to that model's budgets and price when it is not the one
+    // held for (topping it up for a dearer model); the 429 error (and nothing held for it) when they have no
+    // room, so a failover never overshoots a budget.
     std::optional<openai::ApiError> cover(const catalog::Model& model);
     // Charges the served model's usage (reported, or the gateway's own count) and waits until the request's
     // row has committed. Once per request; later calls do nothing.
@@ -46,6 +46,10 @@ class RequestAccount {
 
   private:
     std::optional<budget::BudgetRefusal> hold_for(const catalog::Model& model);
+    store::NanoUsd max_cost(const catalog::Model& model) const;
+    // The 429 for a budget's refusal: what it has spent and holds, what this request needs, and when its
+    // window ends, Retry-After until then.
+    openai::ApiError refused(const budget::BudgetRefusal& refusal) const;
     // The request's row, its text viewed in this request's objects (valid while it runs).
     store::RequestRowView row(unsigned status, std::int64_t time_unix_ms, store::NanoUsd cost) const;
     // Charges the budgets; the request's row, to be put on record.
@@ -58,7 +62,7 @@ class RequestAccount {
     std::uint32_t prompt_estimate_ = 0;
     budget::Reservation reservation_;
     const catalog::Model* reserved_for_ = nullptr;
-    store::NanoUsd max_cost_ = 0;
+    const RouteDecision* decision_ = nullptr;
     bool settled_ = false;
     bool reservation_row_written_ = false;           // its row must then delete it
     std::optional<std::uint32_t> reservation_slot_;  // held in Ledger::slots until the row has committed

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "gaterouter/admit/key_limits.hpp"
@@ -80,6 +81,7 @@ class RequestScope {
             headers.set("retry-after", std::to_string((retry_after_.count() + 999) / 1000));
             headers.set("retry-after-ms", std::to_string(retry_after_.count()));
         }
+        if (should_retry_) headers.set("x-should-retry", *should_retry_ ? "true" : "false");
         if (!task_.empty()) {
             headers.set("x-gaterouter-task", task_);
             headers.set("x-gaterouter-weight", weight_);
@@ -111,6 +113,7 @@ class RequestScope {
     bool streaming_ = false;
     const admit::KeyLimiter* limits_ = nullptr;
     std::chrono::milliseconds retry_after_{0};
+    std::optional<bool> should_retry_;  // x-should-retry, when fail() knows (OpenAI's SDKs obey it)
     std::string id_;
     std::string model_;
     std::string upstream_;

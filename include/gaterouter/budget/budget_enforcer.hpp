@@ -63,13 +63,15 @@ struct BudgetRefusal {
     std::string budget;
     Period period = Period::day;
     NanoUsd limit = 0;
-    NanoUsd committed = 0;  // spent + reserved in the current window
+    NanoUsd spent = 0;  // in the current window
+    NanoUsd held = 0;   // reserved for requests in flight
     NanoUsd requested = 0;
     std::optional<std::int64_t> resets_at_unix_ms;  // none for a total budget
     int utc_offset_minutes = 0;
 
-    // "Budget 'team-a' ($10.00 per day) is exhausted: $9.99 spent or held, this request may cost up to $0.05.
-    // It resets at 2025-01-02T00:00:00Z."
+    // "Budget 'team-a' ($10.00 per day) has no room for this request: $9.90 spent, $0.09 held for requests
+    // in flight, and this request may cost up to $0.05. It resets at 2025-01-02T00:00:00Z." ("is exhausted"
+    // once the spend alone reaches the limit.)
     std::string message() const;
 };
 

@@ -2,6 +2,7 @@
 // OpenAI-shaped errors: {"error":{"message","type","param","code"}} with the HTTP status OpenAI would use.
 // Every error that reaches a client is made here.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@ struct ApiError {
     std::string message;
     std::string param;  // empty: null
     std::string code;   // empty: null
+    // When the same request may succeed again, if known (sent as Retry-After).
+    std::chrono::milliseconds retry_after{0};
 
     // The JSON body: {"error":{...}}.
     std::string body() const;

@@ -125,8 +125,8 @@ TEST_F(BudgetEnforcerTest, HardRefusalNamesTheBudgetAndWhenItResets) {
     EXPECT_EQ(refusal.resets_at_unix_ms, utc_ms(2025, 1, 15, 23));  // midnight in Paris
     EXPECT_EQ(
         refusal.message(),
-        "Budget 'team-web-daily' ($1.00 per day) is exhausted: $0.90 of it is spent or held for requests in "
-        "flight, and this request may cost up to $0.20. It resets at 2025-01-16T00:00:00+01:00.");
+        "Budget 'team-web-daily' ($1.00 per day) has no room for this request: $0.90 spent, $0.00 held for "
+        "requests in flight, and this request may cost up to $0.20. It resets at 2025-01-16T00:00:00+01:00.");
     // The refused request holds nothing anywhere.
     EXPECT_EQ(status("everything").reserved, 0);
     EXPECT_EQ(status("team-web-daily").reserved, 0);
@@ -136,7 +136,8 @@ TEST_F(BudgetEnforcerTest, HardRefusalNamesTheBudgetAndWhenItResets) {
 
 TEST_F(BudgetEnforcerTest, ATotalBudgetSaysItDoesNotReset) {
     load({spec(1, "trial", {ScopeKind::key, "frontend", ""}, Period::total, 10, true)});
-    const auto result = enforcer.reserve(kFrontend, 11);
+    enforcer.settle(reserve(kFrontend, 10), kFrontend, 10);
+    const auto result = enforcer.reserve(kFrontend, 1);
     ASSERT_TRUE(std::holds_alternative<BudgetRefusal>(result));
     EXPECT_FALSE(std::get<BudgetRefusal>(result).resets_at_unix_ms);
     EXPECT_NE(std::get<BudgetRefusal>(result).message().find("$0.00000001 in total) is exhausted"),

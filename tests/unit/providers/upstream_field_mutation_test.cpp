@@ -119,7 +119,9 @@ void mutate_answer(const ChatProtocol& protocol, const fixture::ProtocolFixture&
         for (const json& mutated : mutations(answer, path)) {
             std::optional<std::string> out;
             EXPECT_NO_THROW(out = protocol.translate_response(mutated.dump(), f.model)) << mutated.dump();
-            if (out) EXPECT_TRUE(json::parse(*out, nullptr, false).is_object()) << mutated.dump();
+            if (out) {
+                EXPECT_TRUE(json::parse(*out, nullptr, false).is_object()) << mutated.dump();
+            }
         }
     }
 }

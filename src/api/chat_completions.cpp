@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "gaterouter/api/key_admission.hpp"
 #include "gaterouter/api/request_account.hpp"
 #include "gaterouter/http/sse.hpp"
 
@@ -29,24 +30,6 @@ std::optional<double> header_number(const upstream::Response& response, const ch
     if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
     return value;
 }
-
-// Releases a key's admission when the request ends, settling its tokens with what it really used.
-class KeyAdmission {
-  public:
-    KeyAdmission(admit::KeyLimiter* limiter, std::int64_t tokens, const RequestScope& scope)
-        : limiter_(limiter), tokens_(tokens), scope_(scope) {}
-    ~KeyAdmission() {
-        if (limiter_ != nullptr)
-            limiter_->release(tokens_, scope_.usage().prompt_tokens + scope_.usage().completion_tokens);
-    }
-    KeyAdmission(const KeyAdmission&) = delete;
-    KeyAdmission& operator=(const KeyAdmission&) = delete;
-
-  private:
-    admit::KeyLimiter* limiter_;
-    std::int64_t tokens_;
-    const RequestScope& scope_;
-};
 
 }  // namespace
 
@@ -128,21 +111,15 @@ awaitable<void> ChatCompletionsHandler::operator()(http::Request& request, http:
         co_await scope.fail(std::move(*refused));
         co_return;
     }
-    admit::KeyLimiter* limiter = key != nullptr ? key->limiter.get() : nullptr;
     const std::int64_t admitted_tokens =
         std::int64_t{decision.needs.prompt_tokens} + (decision.needs.max_output_tokens != 0
                                                           ? decision.needs.max_output_tokens
                                                           : decision.expected_output_tokens);
-    if (limiter != nullptr) {
-        scope.set_limits(limiter);
-        if (auto refusal = limiter->admit(admitted_tokens)) {
-            scope.set_retry_after(refusal->retry_after);
-            openai::ApiError error = openai::rate_limited(std::move(refusal->message));
-            co_await scope.fail(std::move(error));
-            co_return;
-        }
+    KeyAdmission admission(key != nullptr ? key->limiter.get() : nullptr, scope);
+    if (auto limited = admission.admit(admitted_tokens)) {
+        co_await scope.fail(std::move(*limited));
+        co_return;
     }
-    const KeyAdmission admission(limiter, admitted_tokens, scope);
     RequestAccount account(services_, scope, key);
     std::optional<openai::ApiError> last_error =
         co_await account.reserve(decision, classify::task_name(decision.classification.task));

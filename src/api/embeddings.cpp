@@ -1,6 +1,9 @@
 #include "gaterouter/api/embeddings.hpp"
 
 #include "gaterouter/api/chat_completions.hpp"
+#include "gaterouter/api/key_admission.hpp"
+#include "gaterouter/api/request_account.hpp"
+#include "gaterouter/api/route_decision.hpp"
 
 namespace gaterouter::api {
 
@@ -37,39 +40,61 @@ awaitable<void> EmbeddingsHandler::operator()(http::Request& request, http::Resp
     }
     scope.set_upstream(model->provider->name);
 
+    // Charged and limited as chat is: the key's limits count its tokens (about four bytes a token of the
+    // body), and a hard budget holds the most the inputs can cost (a token per byte) until the usage is
+    // known.
+    const auto body_bytes = static_cast<std::uint32_t>(request.body().size());
+    RouteDecision decision;
+    decision.candidates.emplace_back().model = model;
+    decision.needs.prompt_tokens = (body_bytes + 3) / 4;
+    decision.max_prompt_tokens = body_bytes;
+    decision.choices = 0;  // embeddings write no tokens
+    KeyAdmission admission(key != nullptr ? key->limiter.get() : nullptr, scope);
+    if (auto limited = admission.admit(decision.needs.prompt_tokens)) {
+        co_await scope.fail(std::move(*limited));
+        co_return;
+    }
+    RequestAccount account(services_, scope, key);
+    std::optional<openai::ApiError> error = co_await account.reserve(decision, "embeddings");
+    if (!error) error = co_await forward(scope, account, request, embeddings, *model, provider);
+    if (!error) co_return;
+    co_await account.settle(error->status);
+    co_await scope.fail(std::move(*error));
+}
+
+awaitable<std::optional<openai::ApiError>> EmbeddingsHandler::forward(
+    RequestScope& scope, RequestAccount& account, http::Request& request,
+    const providers::EmbeddingsRequest& embeddings, const catalog::Model& model,
+    const providers::ProviderRuntime& provider) const {
     http::Request upstream_request =
-        provider.embeddings->build_embeddings_request(embeddings, request.body(), *model);
+        provider.embeddings->build_embeddings_request(embeddings, request.body(), model);
     upstream_request.set("x-request-id", scope.id());
     upstream::Response response;
     auto failure = co_await scope.upstream(
         client_.send(provider.origin, upstream_request, services_.upstream_timeouts, response));
-    if (failure != upstream::Failure::none) {
-        co_await scope.fail(upstream_failure(failure, model->id));
-        co_return;
-    }
+    if (failure != upstream::Failure::none) co_return upstream_failure(failure, model.id);
     if (response.status() < 200 || response.status() > 299) {
-        openai::ApiError error = co_await read_upstream_error(scope, response, provider, *model);
-        co_await scope.fail(std::move(error));
-        co_return;
+        openai::ApiError error = co_await read_upstream_error(scope, response, provider, model);
+        co_return error;
     }
     std::string body;
     failure = co_await scope.upstream(response.read_all(body, services_.max_upstream_body_bytes));
-    if (failure != upstream::Failure::none) {
-        co_await scope.fail(upstream_failure(failure, model->id));
-        co_return;
-    }
+    if (failure != upstream::Failure::none) co_return upstream_failure(failure, model.id);
     std::optional<std::string> answer =
-        provider.embeddings->translate_embeddings_response(std::move(body), embeddings, *model);
+        provider.embeddings->translate_embeddings_response(std::move(body), embeddings, model);
     if (answer) provider.secrets.scrub(*answer);
     const openai::AnswerUsage read = answer ? openai::read_answer_usage(*answer) : openai::AnswerUsage{};
-    if (!read.is_object) {
-        openai::ApiError error = openai::upstream_bad_response(model->id, "the answer was not a JSON object");
-        co_await scope.fail(std::move(error));
-        co_return;
+    if (!read.is_object)
+        co_return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
+    scope.served_by(model);
+    if (read.usage) {
+        scope.set_usage(*read.usage, cost_of(*read.usage, model));
+    } else {
+        account.charge_own_count(0);  // no usage reported: charged for the estimated input, never free
     }
-    scope.served_by(*model);
-    if (read.usage) scope.set_usage(*read.usage, cost_of(*read.usage, *model));
+    co_await account.settle(200);  // the spend is on record before the client has its answer
     co_await scope.send_json(http::Status::ok, std::move(*answer));
+    co_return std::nullopt;
 }
 
 }  // namespace gaterouter::api

@@ -43,6 +43,7 @@ NanoUsd request_cost(const catalog::Model& model, std::int64_t prompt_tokens,
 
 NanoUsd max_request_cost(const catalog::Model& model, std::int64_t prompt_tokens,
                          std::int64_t max_output_tokens, std::int64_t choices) {
+    if (choices <= 0) return request_cost(model, prompt_tokens, 0);  // writes nothing: embeddings
     const std::int64_t model_limit = model.max_output_tokens;
     std::int64_t output = max_output_tokens;
     if (output <= 0) {
@@ -57,7 +58,7 @@ NanoUsd max_request_cost(const catalog::Model& model, std::int64_t prompt_tokens
         output = std::min(output, model_limit);
     }
     std::int64_t all_outputs = 0;
-    if (__builtin_mul_overflow(output, std::max<std::int64_t>(choices, 1), &all_outputs))
+    if (__builtin_mul_overflow(output, choices, &all_outputs))
         all_outputs = std::numeric_limits<std::int64_t>::max();
     return request_cost(model, prompt_tokens, all_outputs);
 }

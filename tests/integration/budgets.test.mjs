@@ -605,3 +605,62 @@ describe('a row too long for the request journal', () => {
     assert.equal((await sql(db, 'SELECT next_position FROM journal_mark'))[0].next_position, 0, 'not through the journal');
   });
 });
+
+describe('embeddings are charged, limited and refused like chat', () => {
+  let gw;
+  let db;
+  // The simulator counts an input as a token per four characters: 400 characters are 100 tokens, $0.1 at
+  // 1 000 $/Mtok. A request reserves a token per byte of its body (about 440 bytes here, $0.44), so a $0.8
+  // budget serves four ($0.4 spent) and refuses the fifth (0.4 + 0.44 > 0.8).
+  const PRICE = 1000;
+  const LIMIT_USD = 0.8;
+  const input = 'x'.repeat(400);
+  before(async () => {
+    db = newLedger();
+    gw = await startGw(config(sim.url, {
+      ledger: db,
+      models: [`  - { id: m-embed-priced, provider: sim, upstream_model: embed-sim, input_price_per_mtok: ${PRICE}, capabilities: [embeddings] }`],
+      keys: ['embedder', ['limited', ', limits: { rpm: 2 }']],
+      budgets: [`{ name: embed-cap, scope: { key: embedder }, period: total, limit_usd: ${LIMIT_USD}, hard: true }`],
+    }));
+  });
+  after(async () => {
+    await gw?.stop();
+  });
+  const embed = (key, id = randomUUID()) => fetch(`${gw.url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keyOf(key)}`, 'content-type': 'application/json', 'x-request-id': id },
+    body: JSON.stringify({ model: 'm-embed-priced', input }),
+  });
+
+  test('ledger rows with their real cost; the budget refuses the request that does not fit', async () => {
+    const ids = [];
+    for (let i = 0; i < 4; i++) {
+      const id = randomUUID();
+      const res = await embed('embedder', id);
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.equal(body.usage.prompt_tokens, 100);
+      ids.push(id);
+    }
+    await expectRefused(await embed('embedder'), 'embed-cap');
+    for (const id of ids) {
+      const row = await rowOf(db, id);
+      assert.equal(row.model, 'm-embed-priced');
+      assert.equal(row.task, 'embeddings');
+      assert.equal(row.prompt_tokens, 100);
+      assert.equal(row.cost_nano_usd, 100 * PRICE * 1000);
+      assert.equal(row.status, 200);
+    }
+    assert.equal(await spentBy(db, 'key_name = ?', ['embedder']), 4 * 100 * PRICE * 1000);
+  });
+
+  test('a key\'s requests per minute count embeddings: the third in a minute is 429', async () => {
+    const first = await embed('limited');
+    assert.equal(first.status, 200);
+    assert.equal(first.headers.get('x-ratelimit-limit-requests'), '2');
+    await first.text();
+    assert.equal((await embed('limited')).status, 200);
+    await expectError(await embed('limited'), 429, 'rate_limit_exceeded');
+  });
+});

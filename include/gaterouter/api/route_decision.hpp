@@ -26,7 +26,7 @@ struct RouteDecision {
     catalog::Needs needs;
     std::uint32_t expected_output_tokens = 0;
     // What a hard budget reserves for: the prompt's most tokens (its estimate is in needs) and the answers
-    // asked for (n), each up to needs.max_output_tokens.
+    // asked for (n; 0 for embeddings, which write none), each up to needs.max_output_tokens.
     std::uint32_t max_prompt_tokens = 0;
     std::uint32_t choices = 1;
     // The request's time limits (its key's and its own, the shorter of each): all attempts together, and the

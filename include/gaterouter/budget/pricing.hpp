@@ -21,7 +21,7 @@ NanoUsd token_cost(double usd_per_mtok, std::int64_t tokens);
 NanoUsd request_cost(const catalog::Model& model, std::int64_t prompt_tokens, std::int64_t completion_tokens);
 
 // The most a request can cost, to reserve before it is sent: its prompt once and `choices` answers (the n
-// the client asked for). Each answer is bounded by the client's max_tokens (0: none given) capped by the
+// the client asked for; 0 for a request that writes none, as embeddings). Each answer is bounded by the client's max_tokens (0: none given) capped by the
 // model's output limit, else that limit, else what is left of its context window, else
 // kUnboundedOutputTokens.
 inline constexpr std::int64_t kUnboundedOutputTokens = 32'768;

@@ -1,8 +1,30 @@
 #include "gaterouter/store/sqlite_stores.hpp"
+
+#include <array>
+#include <cstddef>
+#include <optional>
+
 #include "sqlite_connection.hpp"
 #include "text_list.hpp"
 
 namespace gaterouter::store {
+
+namespace {
+
+// The settings' columns, limits_rpm through queue_max_wait_ms, in the order both statements name them (from
+// parameter and column kFirstSettingColumn on).
+constexpr std::array<std::optional<std::int64_t> KeySettingsRecord::*, 8> kSettingColumns{
+    &KeySettingsRecord::limits_rpm,
+    &KeySettingsRecord::limits_tpm,
+    &KeySettingsRecord::limits_max_in_flight,
+    &KeySettingsRecord::timeouts_total_ms,
+    &KeySettingsRecord::timeouts_first_token_ms,
+    &KeySettingsRecord::queue_share,
+    &KeySettingsRecord::queue_max_depth,
+    &KeySettingsRecord::queue_max_wait_ms};
+constexpr int kFirstSettingColumn = 9;  // the upsert's parameter ?9, the select's column 9 (after id)
+
+}  // namespace
 
 std::int64_t SqliteKeyStore::put_api_key(const ApiKeyRecord& key) {
     SqliteConnection& connection = database_.writer();
@@ -26,15 +48,8 @@ std::int64_t SqliteKeyStore::put_api_key(const ApiKeyRecord& key) {
     upsert.bind(6, key.revoked_unix_ms);
     upsert.bind(7, join_list(key.allowed_models));
     upsert.bind(8, key.policy);
-    const KeySettingsRecord& s = key.settings;
-    upsert.bind(9, s.limits_rpm);
-    upsert.bind(10, s.limits_tpm);
-    upsert.bind(11, s.limits_max_in_flight);
-    upsert.bind(12, s.timeouts_total_ms);
-    upsert.bind(13, s.timeouts_first_token_ms);
-    upsert.bind(14, s.queue_share);
-    upsert.bind(15, s.queue_max_depth);
-    upsert.bind(16, s.queue_max_wait_ms);
+    for (std::size_t i = 0; i < kSettingColumns.size(); ++i)
+        upsert.bind(kFirstSettingColumn + static_cast<int>(i), key.settings.*kSettingColumns[i]);
     upsert.step();
     const std::int64_t id = upsert.int64_at(0);
     return id;
@@ -60,15 +75,9 @@ std::vector<ApiKeyRecord> SqliteKeyStore::api_keys() const {
         key.revoked_unix_ms = select.optional_int64_at(6);
         key.allowed_models = split_list(select.text_at(7));
         key.policy = select.text_at(8);
-        KeySettingsRecord& s = key.settings;
-        s.limits_rpm = select.optional_int64_at(9);
-        s.limits_tpm = select.optional_int64_at(10);
-        s.limits_max_in_flight = select.optional_int64_at(11);
-        s.timeouts_total_ms = select.optional_int64_at(12);
-        s.timeouts_first_token_ms = select.optional_int64_at(13);
-        s.queue_share = select.optional_int64_at(14);
-        s.queue_max_depth = select.optional_int64_at(15);
-        s.queue_max_wait_ms = select.optional_int64_at(16);
+        for (std::size_t i = 0; i < kSettingColumns.size(); ++i)
+            key.settings.*kSettingColumns[i] =
+                select.optional_int64_at(kFirstSettingColumn + static_cast<int>(i));
         keys.push_back(std::move(key));
     }
     return keys;

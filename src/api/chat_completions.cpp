@@ -466,6 +466,23 @@ awaitable<ChatCompletionsHandler::Contender*> ChatCompletionsHandler::race(
     co_return winner;
 }
 
+std::optional<openai::ApiError> take_whole_answer(std::optional<std::string>& answer,
+                                                  const providers::ProviderRuntime& provider,
+                                                  const catalog::Model& model, RequestScope& scope,
+                                                  RequestAccount& account, bool writes_tokens) {
+    if (answer) provider.secrets.scrub(*answer);
+    const openai::AnswerUsage read = answer ? openai::read_answer_usage(*answer) : openai::AnswerUsage{};
+    if (!read.is_object) return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
+    scope.served_by(model);
+    if (read.usage) {
+        scope.set_usage(*read.usage, cost_of(*read.usage, model));
+    } else {
+        // About four bytes a token of the answer, its JSON framing included.
+        account.charge_own_count(writes_tokens ? static_cast<std::int64_t>(answer->size() + 3) / 4 : 0);
+    }
+    return std::nullopt;
+}
+
 awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::Response& response,
                                                 const providers::ProviderRuntime& provider,
                                                 const catalog::Model& model) {
@@ -486,23 +503,12 @@ awaitable<std::optional<openai::ApiError>> ChatCompletionsHandler::relay_whole(
     if (failure != upstream::Failure::none) co_return upstream_failure(failure, model.id);
 
     std::optional<std::string> answer = provider.chat->translate_response(std::move(body), model);
-    if (!answer) co_return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
-    provider.secrets.scrub(*answer);
-    const openai::AnswerUsage read = openai::read_answer_usage(*answer);
-    if (!read.is_object)
-        co_return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
+    if (auto bad = take_whole_answer(answer, provider, model, scope, account, true))
+        co_return std::move(*bad);
     http::Response res{http::Status::ok, 11};
     res.set(http::bhttp::field::content_type, "application/json");
     stamp_candidate(res, candidate);
     res.body() = std::move(*answer);
-    scope.served_by(model);
-    if (read.usage) {
-        scope.set_usage(*read.usage, cost_of(*read.usage, model));
-    } else {
-        // No usage reported: about four bytes per token of the answer, its JSON framing included, so an
-        // answer is never free.
-        account.charge_own_count(static_cast<std::int64_t>(res.body().size() + 3) / 4);
-    }
     co_await account.settle(200);  // the spend is on record before the client has its answer
     scope.stamp(res);
     scope.first_byte();

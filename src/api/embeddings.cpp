@@ -82,16 +82,8 @@ awaitable<std::optional<openai::ApiError>> EmbeddingsHandler::forward(
     if (failure != upstream::Failure::none) co_return upstream_failure(failure, model.id);
     std::optional<std::string> answer =
         provider.embeddings->translate_embeddings_response(std::move(body), embeddings, model);
-    if (answer) provider.secrets.scrub(*answer);
-    const openai::AnswerUsage read = answer ? openai::read_answer_usage(*answer) : openai::AnswerUsage{};
-    if (!read.is_object)
-        co_return openai::upstream_bad_response(model.id, "the answer was not a JSON object");
-    scope.served_by(model);
-    if (read.usage) {
-        scope.set_usage(*read.usage, cost_of(*read.usage, model));
-    } else {
-        account.charge_own_count(0);  // no usage reported: charged for the estimated input, never free
-    }
+    if (auto bad = take_whole_answer(answer, provider, model, scope, account, false))
+        co_return std::move(*bad);
     co_await account.settle(200);  // the spend is on record before the client has its answer
     co_await scope.send_json(http::Status::ok, std::move(*answer));
     co_return std::nullopt;

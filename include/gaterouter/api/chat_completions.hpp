@@ -160,6 +160,16 @@ awaitable<openai::ApiError> read_upstream_error(RequestScope& scope, upstream::R
                                                 const providers::ProviderRuntime& provider,
                                                 const catalog::Model& model);
 
+// Takes a whole answer as `model`'s protocol translated it (nothing: it could not): scrubs the provider's
+// secrets from it and reads it once; the 502 when it is no JSON object. Else the scope has it as served by
+// `model`, with its reported usage or, without one, the gateway's own count charged to `account` (a token
+// per four bytes of the answer when `writes_tokens`, the prompt's estimate alone otherwise), so that no
+// answer is free.
+std::optional<openai::ApiError> take_whole_answer(std::optional<std::string>& answer,
+                                                  const providers::ProviderRuntime& provider,
+                                                  const catalog::Model& model, RequestScope& scope,
+                                                  RequestAccount& account, bool writes_tokens);
+
 // The cost of an answer's reported usage at the model's prices, in USD.
 double cost_of(const openai::Usage& usage, const catalog::Model& model);
 

@@ -808,7 +808,7 @@ TEST(Config, ChecksKeySettingsByTheirTable) {
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].limits.rmp", "did you mean 'rpm'"));
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].timeouts.total_ms", "between 1 and 86400000"));
     EXPECT_TRUE(has_problem(ps, 2, "api_keys[0].queue", "mapping"));
-    EXPECT_TRUE(has_problem(ps, 3, "ledger.key_poll_ms", ""));
+    EXPECT_TRUE(has_problem(ps, 3, "ledger.key_poll_ms", "must be between 1 and"));
     EXPECT_EQ(ps.size(), 5U) << listed(ps);
 }
 
